@@ -1,0 +1,360 @@
+"""INSERT, UPDATE and DELETE plans.
+
+Value sources are worked out once per compiled statement, mirroring what
+SQLAlchemy's ``crud`` module rendered: a bound parameter (given, or prefetched
+Python default), an inline SQL expression (``values(x=func.lower(...))``, a SQL
+default, a sequence), or a database-side default (server default,
+autoincrement, NULL) taken from the store's own table.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from sqlalchemy.sql import crud
+from sqlalchemy.sql.elements import ClauseElement
+
+from . import nulls
+from .errors import IntegrityError, NotSupportedError
+from .expr import Fn, Scope, cast_function, compile_expr, unsupported
+from .runtime import Runtime, TableRef, table_ref
+from .select import Source, _access_path, _conjuncts
+from .store import MISSING, Row, TableData
+
+Result = Tuple[List[Row], int, Optional[int]]  # rows, rowcount, lastrowid
+
+
+def _null(row: Any, params: Any) -> None:
+    return None
+
+
+def _param(name: str) -> Fn:
+    return lambda row, params: params[name]
+
+
+def server_default(column: Any) -> Optional[Fn]:
+    """The database-side default of a store column, as a closure."""
+    default = column.server_default
+    if default is None or not hasattr(default, "arg"):
+        return None
+    arg = default.arg
+    if isinstance(arg, str):
+        value = _coerce_literal(arg, column.type)
+        return lambda row, params: value
+    if getattr(arg, "__visit_name__", None) == "textclause":
+        return _text_default(arg.text, column)
+    return compile_expr(arg, Scope(None))
+
+
+_NOW = re.compile(r"^\s*(current_timestamp|now\(\s*\)|localtimestamp|current_date|current_time)\s*$", re.I)
+
+
+def _text_default(text: str, column: Any) -> Fn:
+    """A ``text()`` server default: literals and the current-time functions."""
+    stripped = text.strip()
+    m = _NOW.match(stripped)
+    if m:
+        word = m.group(1).lower()
+        if word == "current_date":
+            return lambda row, params: datetime.date.today()
+        if word == "current_time":
+            return lambda row, params: datetime.datetime.now().time()
+        return lambda row, params: datetime.datetime.now()
+    if stripped.upper() == "NULL":
+        return _null
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] == "'":
+        value = _coerce_literal(stripped[1:-1].replace("''", "'"), column.type)
+    elif stripped.upper() in ("TRUE", "FALSE"):
+        value = stripped.upper() == "TRUE"
+    else:
+        try:
+            value = _coerce_literal(stripped, column.type) if re.fullmatch(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?", stripped) else MISSING
+        except Exception:  # noqa: BLE001
+            value = MISSING
+        if value is MISSING:
+            raise NotSupportedError(
+                "server default %r of column %s.%s is SQL text the memory dialect cannot evaluate yet"
+                % (text, column.table.name, column.name)
+            )
+    return lambda row, params: value
+
+
+def _coerce_literal(text: str, type_: Any) -> Any:
+    try:
+        python_type = type_.python_type
+    except NotImplementedError:
+        return text
+    if python_type is str:
+        return text
+    return cast_function(type_)(text)
+
+
+class WritePlan:
+    """Shared parts of the three DML plans."""
+
+    returns_rows = False
+    ref: TableRef
+    names: Tuple[str, ...]
+    returning: Optional[List[Fn]] = None
+
+    def _returned(self, row: Row, params: Any) -> Row:
+        return tuple([f(row, params) for f in self.returning or ()])
+
+    @property
+    def layouts(self) -> List[Tuple[TableRef, Tuple[str, ...]]]:
+        return [(self.ref, self.names)]
+
+
+class InsertPlan(WritePlan):
+    def __init__(self, ref: TableRef, td: TableData, row_sources: List[List[Fn]], returning: Optional[List[Fn]]) -> None:
+        self.ref = ref
+        self.names = td.names
+        self.row_sources = row_sources
+        self.returning = returning
+        self.returns_rows = returning is not None
+        self.autoinc = td.autoinc_position
+
+    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
+        td = rt.table(self.ref)
+        txn = rt.txn
+        autoinc = self.autoinc
+        out: List[Row] = []
+        lastrowid = None
+        rows = td.rows
+        returning = self.returning
+        for params in params_list:
+            for sources in self.row_sources:
+                values = [f(None, params) for f in sources]
+                if autoinc is not None:
+                    v = values[autoinc]
+                    if v is None:
+                        v = values[autoinc] = td.next_id
+                        td.next_id = v + 1
+                    elif isinstance(v, int) and v >= td.next_id:
+                        td.next_id = v + 1
+                    lastrowid = v
+                row = tuple(values)
+                key = td.new_key(row)
+                if key in rows:
+                    raise IntegrityError(
+                        "UNIQUE constraint failed: %s (primary key)"
+                        % ", ".join("%s.%s" % (td.name, td.names[p]) for p in td.pk_positions)
+                    )
+                td.check_row(row, key)
+                txn.put(td, key, row)
+                if td.key_of is None:
+                    lastrowid = key
+                if returning is not None:
+                    out.append(tuple([f(row, params) for f in returning]))
+        return out, len(params_list) * len(self.row_sources), lastrowid
+
+    def explain(self) -> List[str]:
+        return ["INSERT INTO %s (%d row(s) per parameter set)" % (self.ref.name, len(self.row_sources))]
+
+
+class UpdatePlan(WritePlan):
+    def __init__(self, ref: TableRef, td: TableData, source: Source, where: Optional[Fn], assignments: List[Tuple[int, Fn]], returning: Optional[List[Fn]]) -> None:
+        self.ref = ref
+        self.names = td.names
+        self.source = source
+        self.where = where
+        self.assignments = assignments
+        self.returning = returning
+        self.returns_rows = returning is not None
+
+    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
+        td = rt.table(self.ref)
+        txn = rt.txn
+        out: List[Row] = []
+        count = 0
+        where = self.where
+        assignments = self.assignments
+        for params in params_list:
+            matched = [
+                (k, r) for k, r in self.source.items(rt, params)
+                if where is None or nulls.truth(where(r, params))
+            ]
+            count += len(matched)
+            new_rows = []
+            for key, row in matched:
+                values = list(row)
+                for pos, fn in assignments:
+                    values[pos] = fn(row, params)
+                new_rows.append((key, tuple(values)))
+            for key, new in new_rows:
+                new_key = key if td.key_of is None else td.key_of(new)
+                if new_key != key:
+                    if new_key in td.rows:
+                        raise IntegrityError("UNIQUE constraint failed: %s (primary key)" % td.name)
+                    txn.remove(td, key)
+                    td.check_row(new, new_key)
+                    txn.put(td, new_key, new)
+                else:
+                    td.check_row(new, key)
+                    txn.put(td, key, new)
+                if self.returning is not None:
+                    out.append(self._returned(new, params))
+        return out, count, None
+
+    def explain(self) -> List[str]:
+        return ["UPDATE %s" % self.ref.name, "  " + self.source.explain()] + (["  FILTER"] if self.where else [])
+
+
+class DeletePlan(WritePlan):
+    def __init__(self, ref: TableRef, td: TableData, source: Source, where: Optional[Fn], returning: Optional[List[Fn]]) -> None:
+        self.ref = ref
+        self.names = td.names
+        self.source = source
+        self.where = where
+        self.returning = returning
+        self.returns_rows = returning is not None
+
+    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
+        td = rt.table(self.ref)
+        txn = rt.txn
+        out: List[Row] = []
+        count = 0
+        where = self.where
+        for params in params_list:
+            matched = [
+                (k, r) for k, r in self.source.items(rt, params)
+                if where is None or nulls.truth(where(r, params))
+            ]
+            count += len(matched)
+            for key, row in matched:
+                txn.remove(td, key)
+                if self.returning is not None:
+                    out.append(self._returned(row, params))
+        return out, count, None
+
+    def explain(self) -> List[str]:
+        return ["DELETE FROM %s" % self.ref.name, "  " + self.source.explain()] + (["  FILTER"] if self.where else [])
+
+
+# -- planning ------------------------------------------------------------------
+
+
+def _target(compiled: Any, rt: Runtime) -> Tuple[Any, Any, TableRef, TableData, Scope]:
+    state = compiled.compile_state
+    stmt = state.statement
+    table = stmt.table
+    if table.__visit_name__ != "table":
+        raise unsupported(table, "DML target must be a table")
+    ref = table_ref(table)
+    td = rt.table(ref)
+    scope = Scope(compiled, [(table, td.position)], store=rt.store)
+    return state, stmt, ref, td, scope
+
+
+def _returning(compiled: Any, scope: Scope) -> Optional[List[Fn]]:
+    cols = compiled.effective_returning
+    if not cols:
+        return None
+    return [compile_expr(c, scope) for c in cols]
+
+
+def _is_literal(value: Any) -> bool:
+    return not isinstance(value, ClauseElement)
+
+
+def _given(value: Any, fallback_name: str, scope: Scope) -> Fn:
+    """A source for a value given in ``values()``."""
+    if _is_literal(value):
+        return _param(fallback_name)
+    if value.__visit_name__ == "bindparam":
+        name = scope.bind_name(value) or fallback_name
+        return _param(name)
+    return compile_expr(value, scope)
+
+
+def plan_insert(compiled: Any, rt: Runtime) -> InsertPlan:
+    state, stmt, ref, td, scope = _target(compiled, rt)
+    if stmt.select is not None:
+        raise NotSupportedError("INSERT ... FROM SELECT is not supported by the memory dialect yet")
+    if getattr(stmt, "_post_values_clause", None) is not None:
+        raise unsupported(stmt._post_values_clause, "ON CONFLICT / upsert")
+    column_as_key, _, _ = crud._key_getters_for_crud_column(compiled, stmt, state)
+    row_scope = Scope(compiled, store=rt.store)  # values() expressions cannot see the new row
+    multi = state._multi_parameters
+    if multi:
+        rows = [
+            {column_as_key(k): v for k, v in row.items()} for row in multi
+        ]
+    else:
+        rows = [{column_as_key(k): v for k, v in (state._dict_parameters or {}).items()}]
+    column_keys = set(compiled.column_keys or ())
+    prefetch = set(compiled.insert_prefetch)
+    table = stmt.table
+    statement_sources: List[Dict[str, Fn]] = []
+    for i, values in enumerate(rows):
+        by_name: Dict[str, Fn] = {}
+        for c in table.columns:
+            bind_name = "%s_m%d" % (c.key, i) if multi else c.key
+            if c.key in values:
+                by_name[c.name] = _given(values[c.key], bind_name, row_scope)
+            elif not multi and c.key in column_keys:
+                by_name[c.name] = _param(c.key)
+            elif c in prefetch or (multi and bind_name in compiled.binds):
+                by_name[c.name] = _param(bind_name if multi else c.key)
+            elif c.default is not None and (c.default.is_clause_element or c.default.is_sequence):
+                target = c.default.arg if c.default.is_clause_element else c.default.next_value()
+                by_name[c.name] = compile_expr(target, row_scope)
+        statement_sources.append(by_name)
+    row_sources = []
+    for by_name in statement_sources:
+        sources = []
+        for column in td.columns:
+            fn = by_name.get(column.name)
+            if fn is None:
+                fn = server_default(column) or _null
+            sources.append(fn)
+        row_sources.append(sources)
+    return InsertPlan(ref, td, row_sources, _returning(compiled, scope))
+
+
+def _where(state: Any, stmt: Any, ref: TableRef, td: TableData, scope: Scope, rt: Runtime) -> Tuple[Source, Optional[Fn]]:
+    if getattr(state, "_extra_froms", None):
+        raise NotSupportedError("UPDATE/DELETE with several tables is not supported by the memory dialect yet")
+    conjuncts = _conjuncts(stmt._where_criteria)
+    source, rest = _access_path(ref, td, conjuncts, scope, rt)
+    where = nulls.sql_and([compile_expr(c, scope) for c in rest]) if rest else None
+    return source, where
+
+
+def plan_update(compiled: Any, rt: Runtime) -> UpdatePlan:
+    state, stmt, ref, td, scope = _target(compiled, rt)
+    column_as_key, _, _ = crud._key_getters_for_crud_column(compiled, stmt, state)
+    values: Dict[Any, Any] = {}
+    for k, v in (getattr(state, "_ordered_values", None) or ()):
+        values[column_as_key(k)] = v
+    for k, v in (state._dict_parameters or {}).items():
+        values.setdefault(column_as_key(k), v)
+    column_keys = set(compiled.column_keys or ())
+    prefetch = set(compiled.update_prefetch)
+    assignments: List[Tuple[int, Fn]] = []
+    table = stmt.table
+    for c in table.columns:
+        pos = td.position.get(c.name)
+        if c.key in values:
+            if pos is None:
+                raise NotSupportedError("no column %s in table %s" % (c.name, td.name))
+            assignments.append((pos, _given(values[c.key], c.key, scope)))
+        elif c.key in column_keys and pos is not None:
+            assignments.append((pos, _param(c.key)))
+        elif c in prefetch and pos is not None:
+            assignments.append((pos, _param(c.key)))
+        elif c.onupdate is not None and c.onupdate.is_clause_element and pos is not None:
+            assignments.append((pos, compile_expr(c.onupdate.arg, scope)))
+    unknown = [k for k in values if not isinstance(k, str) or k not in table.c]
+    if unknown:
+        raise NotSupportedError("UPDATE of %s: cannot assign to %s" % (td.name, unknown))
+    source, where = _where(state, stmt, ref, td, scope, rt)
+    return UpdatePlan(ref, td, source, where, assignments, _returning(compiled, scope))
+
+
+def plan_delete(compiled: Any, rt: Runtime) -> DeletePlan:
+    state, stmt, ref, td, scope = _target(compiled, rt)
+    source, where = _where(state, stmt, ref, td, scope, rt)
+    return DeletePlan(ref, td, source, where, _returning(compiled, scope))

@@ -1,0 +1,742 @@
+"""Turn SQLAlchemy expression trees into Python closures, once per statement.
+
+``compile_expr(element, scope)`` returns ``fn(row, params)``: the tree is
+walked here, at plan time, never per row.  ``row`` is the tuple a plan step
+produces and ``params`` the execution's bind values.  NULL handling comes
+from ``nulls.py``; anything not understood raises ``NotSupportedError``
+naming the construct, never a silent wrong answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import functools
+import operator as op
+import re
+import uuid
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from sqlalchemy import types as sqltypes
+from sqlalchemy.sql import operators as ops
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+
+from . import nulls
+from .errors import DataError, NotSupportedError, OperationalError
+
+Fn = Callable[[Any, Any], Any]
+
+
+class Scope:
+    """Resolves columns to row positions and bind parameters to names."""
+
+    def __init__(
+        self,
+        compiled: Any,
+        sources: Sequence[Tuple[Any, Dict[str, int]]] = (),
+        store: Any = None,
+    ) -> None:
+        self.compiled = compiled
+        self.store = store  # for sequences; plans are cached per engine, hence per store
+        self.sources = list(sources)  # (FromClause, column name -> position)
+        self.aggregates: Dict[int, int] = {}  # id(aggregate element) -> position
+        self.labels: Dict[str, ColumnElement[Any]] = {}
+
+    def position(self, column: ColumnElement[Any]) -> int:
+        table = getattr(column, "table", None)
+        for from_, positions in self.sources:
+            if table is from_:
+                found = positions.get(column.name)
+                if found is not None:
+                    return found
+        for from_, positions in self.sources:
+            corresponding = from_.corresponding_column(column, require_embedded=True)
+            if corresponding is not None:
+                found = positions.get(corresponding.name)
+                if found is not None:
+                    return found
+        raise NotSupportedError(
+            "column %s is not in the FROM clause of this statement (%s)"
+            % (_describe(column), ", ".join(str(getattr(f, "name", f)) for f, _ in self.sources) or "no FROM")
+        )
+
+    def bind_name(self, bind: Any) -> Optional[str]:
+        compiled = self.compiled
+        if compiled is None:
+            return None
+        name = compiled.bind_names.get(bind)
+        if name is None:
+            name = compiled.truncated_names.get(("bindparam", bind.key))
+        if name is None and bind.key in compiled.binds:
+            name = bind.key
+        return name
+
+
+def _describe(element: Any) -> str:
+    table = getattr(element, "table", None)
+    name = getattr(element, "name", None)
+    if table is not None and name is not None:
+        return "%s.%s" % (getattr(table, "name", table), name)
+    return type(element).__name__
+
+
+def unsupported(element: Any, what: str = "") -> NotSupportedError:
+    return NotSupportedError(
+        "the memory dialect cannot evaluate %s%s: %s"
+        % (type(element).__name__, " (%s)" % what if what else "", _short(element))
+    )
+
+
+def _short(element: Any) -> str:
+    try:
+        text = str(element)
+    except Exception:  # noqa: BLE001 - only for the message
+        text = repr(element)
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+# -- entry point ---------------------------------------------------------------
+
+
+def compile_expr(element: Any, scope: Scope) -> Fn:
+    if not isinstance(element, ClauseElement):
+        value = element
+        return lambda row, params: value
+    agg = scope.aggregates.get(id(element))
+    if agg is not None:
+        return _item(agg)
+    visit = _VISITORS.get(element.__visit_name__)
+    if visit is None:
+        raise unsupported(element)
+    return visit(element, scope)
+
+
+def _item(i: int) -> Fn:
+    return lambda row, params: row[i]
+
+
+def _const(value: Any) -> Fn:
+    return lambda row, params: value
+
+
+def _visit_column(el: Any, scope: Scope) -> Fn:
+    if getattr(el, "table", None) is None and el.name in scope.labels:
+        return compile_expr(scope.labels[el.name], scope)
+    return _item(scope.position(el))
+
+
+def _visit_bindparam(el: Any, scope: Scope) -> Fn:
+    name = scope.bind_name(el)
+    if name is None:
+        value = el.effective_value
+        return lambda row, params: value
+    return lambda row, params: params[name]
+
+
+def _visit_grouping(el: Any, scope: Scope) -> Fn:
+    return compile_expr(el.element, scope)
+
+
+def _visit_label(el: Any, scope: Scope) -> Fn:
+    return compile_expr(el.element, scope)
+
+
+def _visit_label_reference(el: Any, scope: Scope) -> Fn:
+    return compile_expr(el.element, scope)
+
+
+def _visit_textual_label_reference(el: Any, scope: Scope) -> Fn:
+    target = scope.labels.get(el.element)
+    if target is None:
+        raise unsupported(el, "ORDER BY / GROUP BY name not in the select list")
+    return compile_expr(target, scope)
+
+
+def _visit_null(el: Any, scope: Scope) -> Fn:
+    return _const(None)
+
+
+def _visit_true(el: Any, scope: Scope) -> Fn:
+    return _const(True)
+
+
+def _visit_false(el: Any, scope: Scope) -> Fn:
+    return _const(False)
+
+
+def _visit_type_coerce(el: Any, scope: Scope) -> Fn:
+    return compile_expr(el.typed_expression, scope)
+
+
+def _visit_tuple(el: Any, scope: Scope) -> Fn:
+    parts = [compile_expr(c, scope) for c in el.clauses]
+    return lambda row, params: tuple([f(row, params) for f in parts])
+
+
+def _visit_clauselist(el: Any, scope: Scope) -> Fn:
+    if el.operator is ops.and_:
+        return nulls.sql_and([compile_expr(c, scope) for c in el.clauses])
+    if el.operator is ops.or_:
+        return nulls.sql_or([compile_expr(c, scope) for c in el.clauses])
+    if el.operator is ops.comma_op and len(el.clauses) == 1:
+        return compile_expr(el.clauses[0], scope)
+    parts = [compile_expr(c, scope) for c in el.clauses]
+    return lambda row, params: tuple([f(row, params) for f in parts])
+
+
+def _visit_unary(el: Any, scope: Scope) -> Fn:
+    operator = el.operator
+    modifier = el.modifier
+    if operator is ops.inv or operator is ops.isfalse:
+        return nulls.sql_not(compile_expr(el.element, scope))
+    if operator is ops.istrue:
+        inner = compile_expr(el.element, scope)
+        return lambda row, params: (None if (v := inner(row, params)) is None else bool(v))
+    if operator is ops.neg:
+        return nulls.strict_unary(op.neg, compile_expr(el.element, scope))
+    if operator is ops.exists:
+        raise unsupported(el, "EXISTS")
+    if operator is ops.distinct_op:
+        raise unsupported(el, "DISTINCT inside an expression")
+    if operator is None and modifier in (
+        ops.desc_op,
+        ops.asc_op,
+        ops.nulls_first_op,
+        ops.nulls_last_op,
+    ):
+        return compile_expr(el.element, scope)
+    raise unsupported(el, str(operator or modifier))
+
+
+# -- binary operators ----------------------------------------------------------------
+
+
+def _operand(el: Any, scope: Scope) -> Tuple[str, Any]:
+    """Classify an operand so hot comparisons can skip a call level."""
+    el = _strip(el)
+    if scope.aggregates.get(id(el)) is not None:
+        return ("col", scope.aggregates[id(el)])
+    name = el.__visit_name__
+    if name == "column" and not (getattr(el, "table", None) is None and el.name in scope.labels):
+        return ("col", scope.position(el))
+    if name == "bindparam" and not getattr(el, "expanding", False):
+        bind = scope.bind_name(el)
+        if bind is not None:
+            return ("bind", bind)
+    return ("fn", compile_expr(el, scope))
+
+
+def _strip(el: Any) -> Any:
+    while el.__visit_name__ in ("grouping", "label") or (
+        el.__visit_name__ == "type_coerce"
+    ):
+        el = el.element if el.__visit_name__ != "type_coerce" else el.typed_expression
+    return el
+
+
+def _comparison(compare: Callable[[Any, Any], Any], left: Any, right: Any, scope: Scope) -> Fn:
+    lk, lv = _operand(left, scope)
+    rk, rv = _operand(right, scope)
+    if lk == "col" and rk == "bind":
+        i, name = lv, rv
+
+        def col_bind(row: Any, params: Any) -> Any:
+            a = row[i]
+            if a is None:
+                return None
+            b = params[name]
+            if b is None:
+                return None
+            return compare(a, b)
+
+        return col_bind
+    if lk == "col" and rk == "col":
+        i, j = lv, rv
+
+        def col_col(row: Any, params: Any) -> Any:
+            a = row[i]
+            b = row[j]
+            if a is None or b is None:
+                return None
+            return compare(a, b)
+
+        return col_col
+    return nulls.strict(_guard(compare), _as_fn(lk, lv), _as_fn(rk, rv))
+
+
+def _as_fn(kind: str, value: Any) -> Fn:
+    if kind == "col":
+        return _item(value)
+    if kind == "bind":
+        return lambda row, params: params[value]
+    return value
+
+
+def _guard(compare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    return compare
+
+
+def _division(a: Any, b: Any) -> Any:
+    if b == 0:
+        raise DataError("division by zero")
+    if isinstance(a, int) and isinstance(b, int):
+        q = abs(a) // abs(b)  # SQL integer division truncates toward zero
+        return q if (a >= 0) == (b >= 0) else -q
+    if isinstance(a, decimal.Decimal) or isinstance(b, decimal.Decimal):
+        return decimal.Decimal(a) / decimal.Decimal(b)
+    return a / b
+
+
+def _true_division(a: Any, b: Any) -> Any:
+    if b == 0:
+        raise DataError("division by zero")
+    if isinstance(a, decimal.Decimal) or isinstance(b, decimal.Decimal):
+        return decimal.Decimal(a) / decimal.Decimal(b)
+    return a / b
+
+
+def _modulo(a: Any, b: Any) -> Any:
+    if b == 0:
+        raise DataError("division by zero")
+    r = abs(a) % abs(b)  # SQL's sign follows the dividend
+    return r if a >= 0 else -r
+
+
+def _concat(a: Any, b: Any) -> Any:
+    if isinstance(a, (bytes, bytearray)) and isinstance(b, (bytes, bytearray)):
+        return a + b
+    return _text(a) + _text(b)
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    return str(v)
+
+
+@functools.lru_cache(maxsize=512)
+def like_regex(pattern: str, escape: Optional[str], ignore_case: bool) -> "re.Pattern[str]":
+    """Translate a LIKE pattern (``%``, ``_``, optional escape) to a regex."""
+    out = []
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if escape is not None and ch == escape and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("".join(out) + r"\Z", flags)
+
+
+def _like(el: Any, scope: Scope, ignore_case: bool, negate: bool) -> Fn:
+    escape = el.modifiers.get("escape")
+    left = compile_expr(el.left, scope)
+    right = compile_expr(el.right, scope)
+
+    def like(row: Any, params: Any) -> Optional[bool]:
+        a = left(row, params)
+        if a is None:
+            return None
+        b = right(row, params)
+        if b is None:
+            return None
+        hit = like_regex(b, escape, ignore_case).match(_text(a)) is not None
+        return hit != negate
+
+    return like
+
+
+def _affix(kind: str, negate: bool) -> Callable[[Any, Scope], Fn]:
+    """startswith / endswith / contains, with optional autoescape."""
+
+    def build(el: Any, scope: Scope) -> Fn:
+        escape = el.modifiers.get("escape")
+        autoescape = el.modifiers.get("autoescape")
+        left = compile_expr(el.left, scope)
+        right = compile_expr(el.right, scope)
+        ignore_case = el.operator in (
+            ops.istartswith_op,
+            ops.iendswith_op,
+            ops.icontains_op,
+            ops.not_istartswith_op,
+            ops.not_iendswith_op,
+            ops.not_icontains_op,
+        )
+
+        def affix(row: Any, params: Any) -> Optional[bool]:
+            a = left(row, params)
+            b = right(row, params)
+            if a is None or b is None:
+                return None
+            needle = _text(b)
+            if escape is not None and not autoescape:
+                needle = _unescape(needle, escape)
+            hay = _text(a)
+            if ignore_case:
+                hay, needle = hay.lower(), needle.lower()
+            if kind == "start":
+                hit = hay.startswith(needle)
+            elif kind == "end":
+                hit = hay.endswith(needle)
+            else:
+                hit = needle in hay
+            return hit != negate
+
+        return affix
+
+    return build
+
+
+def _unescape(text: str, escape: str) -> str:
+    # a LIKE-wildcard in the needle is literal only when escaped; unescaped
+    # wildcards would need a pattern match, so fall back to one then.
+    return re.sub(re.escape(escape) + "(.)", r"\1", text)
+
+
+def _in(el: Any, scope: Scope, negate: bool) -> Fn:
+    left = compile_expr(el.left, scope)
+    right_el = _strip(el.right)
+    if right_el.__visit_name__ == "bindparam" and right_el.expanding:
+        name = scope.bind_name(right_el)
+        if name is None:
+            values_const = list(right_el.effective_value or ())
+            get_values: Fn = lambda row, params: values_const
+        else:
+            get_values = lambda row, params: params[name]
+    elif right_el.__visit_name__ in ("grouping", "clauselist", "tuple"):
+        items = [compile_expr(c, scope) for c in getattr(right_el, "clauses", [right_el])]
+        get_values = lambda row, params: [f(row, params) for f in items]
+    else:
+        raise unsupported(right_el, "IN with a subquery")
+
+    def in_(row: Any, params: Any) -> Optional[bool]:
+        v = left(row, params)
+        found = nulls.in_values(v, get_values(row, params))
+        if found is None:
+            return None
+        return found != negate
+
+    return in_
+
+
+def _between(el: Any, scope: Scope, negate: bool) -> Fn:
+    value = compile_expr(el.left, scope)
+    lower_el, upper_el = el.right.clauses
+    lower = compile_expr(lower_el, scope)
+    upper = compile_expr(upper_el, scope)
+    symmetric = el.modifiers.get("symmetric", False)
+
+    def between(row: Any, params: Any) -> Optional[bool]:
+        v = value(row, params)
+        lo = lower(row, params)
+        hi = upper(row, params)
+        if symmetric and lo is not None and hi is not None and lo > hi:
+            lo, hi = hi, lo
+        ge = None if v is None or lo is None else v >= lo
+        le = None if v is None or hi is None else v <= hi
+        if ge is False or le is False:
+            result: Optional[bool] = False
+        elif ge is None or le is None:
+            result = None
+        else:
+            result = True
+        if result is None:
+            return None
+        return result != negate
+
+    return between
+
+
+def _is(el: Any, scope: Scope, negate: bool) -> Fn:
+    left = compile_expr(el.left, scope)
+    right = compile_expr(el.right, scope)
+
+    def is_(row: Any, params: Any) -> bool:
+        a = left(row, params)
+        b = right(row, params)
+        if b is None or a is None:
+            same = a is None and b is None
+        else:
+            same = bool(a == b)
+        return same != negate
+
+    return is_
+
+
+_COMPARISONS: Dict[Any, Callable[[Any, Any], Any]] = {
+    ops.eq: op.eq,
+    ops.ne: op.ne,
+    ops.lt: op.lt,
+    ops.le: op.le,
+    ops.gt: op.gt,
+    ops.ge: op.ge,
+}
+
+_ARITHMETIC: Dict[Any, Callable[[Any, Any], Any]] = {
+    ops.add: op.add,
+    ops.sub: op.sub,
+    ops.mul: op.mul,
+    ops.truediv: _true_division,
+    ops.floordiv: _division,
+    ops.mod: _modulo,
+    ops.concat_op: _concat,
+    ops.bitwise_and_op: op.and_,
+    ops.bitwise_or_op: op.or_,
+    ops.bitwise_xor_op: op.xor,
+    ops.bitwise_lshift_op: op.lshift,
+    ops.bitwise_rshift_op: op.rshift,
+}
+
+_SPECIAL: Dict[Any, Callable[[Any, Scope], Fn]] = {
+    ops.like_op: lambda el, s: _like(el, s, False, False),
+    ops.not_like_op: lambda el, s: _like(el, s, False, True),
+    ops.ilike_op: lambda el, s: _like(el, s, True, False),
+    ops.not_ilike_op: lambda el, s: _like(el, s, True, True),
+    ops.in_op: lambda el, s: _in(el, s, False),
+    ops.not_in_op: lambda el, s: _in(el, s, True),
+    ops.between_op: lambda el, s: _between(el, s, False),
+    ops.not_between_op: lambda el, s: _between(el, s, True),
+    ops.is_: lambda el, s: _is(el, s, False),
+    ops.is_not_distinct_from: lambda el, s: _is(el, s, False),
+    ops.is_not: lambda el, s: _is(el, s, True),
+    ops.is_distinct_from: lambda el, s: _is(el, s, True),
+    ops.startswith_op: _affix("start", False),
+    ops.not_startswith_op: _affix("start", True),
+    ops.istartswith_op: _affix("start", False),
+    ops.not_istartswith_op: _affix("start", True),
+    ops.endswith_op: _affix("end", False),
+    ops.not_endswith_op: _affix("end", True),
+    ops.iendswith_op: _affix("end", False),
+    ops.not_iendswith_op: _affix("end", True),
+    ops.contains_op: _affix("contains", False),
+    ops.not_contains_op: _affix("contains", True),
+    ops.icontains_op: _affix("contains", False),
+    ops.not_icontains_op: _affix("contains", True),
+}
+
+
+def _visit_binary(el: Any, scope: Scope) -> Fn:
+    operator = el.operator
+    compare = _COMPARISONS.get(operator)
+    if compare is not None:
+        return _comparison(compare, el.left, el.right, scope)
+    arith = _ARITHMETIC.get(operator)
+    if arith is not None:
+        fn = arith
+        if operator is ops.truediv and _is_integer(el.type):
+            fn = _division
+        return nulls.strict(fn, compile_expr(el.left, scope), compile_expr(el.right, scope))
+    special = _SPECIAL.get(operator)
+    if special is not None:
+        return special(el, scope)
+    if operator is ops.and_:
+        return nulls.sql_and([compile_expr(el.left, scope), compile_expr(el.right, scope)])
+    if operator is ops.or_:
+        return nulls.sql_or([compile_expr(el.left, scope), compile_expr(el.right, scope)])
+    raise unsupported(el, "operator %s" % getattr(operator, "__name__", operator))
+
+
+def _is_integer(type_: Any) -> bool:
+    return isinstance(type_, sqltypes.Integer)
+
+
+# -- CASE, CAST, functions -----------------------------------------------------
+
+
+def _visit_case(el: Any, scope: Scope) -> Fn:
+    whens = [(compile_expr(c, scope), compile_expr(r, scope)) for c, r in el.whens]
+    else_ = compile_expr(el.else_, scope) if el.else_ is not None else _const(None)
+    if el.value is not None:
+        value = compile_expr(el.value, scope)
+
+        def simple_case(row: Any, params: Any) -> Any:
+            v = value(row, params)
+            if v is not None:
+                for cond, result in whens:
+                    c = cond(row, params)
+                    if c is not None and v == c:
+                        return result(row, params)
+            return else_(row, params)
+
+        return simple_case
+
+    def searched_case(row: Any, params: Any) -> Any:
+        for cond, result in whens:
+            if nulls.truth(cond(row, params)):
+                return result(row, params)
+        return else_(row, params)
+
+    return searched_case
+
+
+def cast_function(type_: Any) -> Callable[[Any], Any]:
+    """A Python conversion for ``CAST(x AS type_)`` (NULL stays NULL)."""
+    if isinstance(type_, sqltypes.Boolean):
+        return lambda v: bool(v) if not isinstance(v, str) else v.strip().lower() in ("1", "true", "t", "yes", "y")
+    if isinstance(type_, sqltypes.Integer):
+        return _to_int
+    if isinstance(type_, sqltypes.Float):
+        return float
+    if isinstance(type_, sqltypes.Numeric):
+        scale = type_.scale
+
+        def to_decimal(v: Any) -> Any:
+            try:
+                d = decimal.Decimal(str(v)) if not isinstance(v, decimal.Decimal) else v
+            except decimal.InvalidOperation as err:
+                raise DataError("invalid input for NUMERIC: %r" % (v,)) from err
+            if scale is not None:
+                d = d.quantize(decimal.Decimal(1).scaleb(-scale))
+            return d if type_.asdecimal else float(d)
+
+        return to_decimal
+    if isinstance(type_, sqltypes.String):
+        return _to_text
+    if isinstance(type_, sqltypes.DateTime):
+        return lambda v: v if isinstance(v, datetime.datetime) else datetime.datetime.fromisoformat(str(v))
+    if isinstance(type_, sqltypes.Date):
+        return lambda v: v.date() if isinstance(v, datetime.datetime) else (v if isinstance(v, datetime.date) else datetime.date.fromisoformat(str(v)))
+    if isinstance(type_, sqltypes.Time):
+        return lambda v: v if isinstance(v, datetime.time) else datetime.time.fromisoformat(str(v))
+    if isinstance(type_, sqltypes.Uuid):
+        return lambda v: v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
+    if isinstance(type_, sqltypes.LargeBinary):
+        return lambda v: v if isinstance(v, bytes) else _to_text(v).encode()
+    return lambda v: v
+
+
+def _to_int(v: Any) -> int:
+    if isinstance(v, str):
+        try:
+            return int(decimal.Decimal(v.strip()))
+        except decimal.InvalidOperation as err:
+            raise DataError("invalid input for INTEGER: %r" % (v,)) from err
+    return int(v)
+
+
+def _to_text(v: Any) -> str:
+    if isinstance(v, bytes):
+        return v.decode()
+    if isinstance(v, datetime.datetime):
+        return v.isoformat(sep=" ")
+    return _text(v)
+
+
+def _visit_cast(el: Any, scope: Scope) -> Fn:
+    inner = compile_expr(el.clause, scope)
+    convert = cast_function(el.type)
+
+    def cast(row: Any, params: Any) -> Any:
+        v = inner(row, params)
+        if v is None:
+            return None
+        try:
+            return convert(v)
+        except (ValueError, TypeError) as err:
+            raise DataError("cannot CAST %r to %s" % (v, el.type)) from err
+
+    return cast
+
+
+def _now(row: Any, params: Any) -> datetime.datetime:
+    return datetime.datetime.now()
+
+
+def _coalesce(args: List[Fn]) -> Fn:
+    def coalesce(row: Any, params: Any) -> Any:
+        for f in args:
+            v = f(row, params)
+            if v is not None:
+                return v
+        return None
+
+    return coalesce
+
+
+def _nullif(args: List[Fn]) -> Fn:
+    a, b = args
+
+    def nullif(row: Any, params: Any) -> Any:
+        x = a(row, params)
+        return None if x is not None and x == b(row, params) else x
+
+    return nullif
+
+
+_SCALAR_FUNCTIONS: Dict[str, Callable[[List[Fn]], Fn]] = {
+    "coalesce": _coalesce,
+    "nullif": _nullif,
+    "lower": lambda a: nulls.strict_unary(lambda v: _text(v).lower(), a[0]),
+    "upper": lambda a: nulls.strict_unary(lambda v: _text(v).upper(), a[0]),
+    "length": lambda a: nulls.strict_unary(len, a[0]),
+    "char_length": lambda a: nulls.strict_unary(len, a[0]),
+    "abs": lambda a: nulls.strict_unary(abs, a[0]),
+    "now": lambda a: _now,
+    "current_timestamp": lambda a: _now,
+    "localtimestamp": lambda a: _now,
+    "current_date": lambda a: lambda row, params: datetime.date.today(),
+    "current_time": lambda a: lambda row, params: datetime.datetime.now().time(),
+    "random": lambda a: lambda row, params: __import__("random").random(),
+}
+
+
+def _visit_function(el: Any, scope: Scope) -> Fn:
+    name = el.name.lower()
+    build = _SCALAR_FUNCTIONS.get(name)
+    if build is None:
+        raise unsupported(el, "function %s()" % el.name)
+    args = [compile_expr(a, scope) for a in el.clauses]
+    return build(args)
+
+
+def _visit_next_value(el: Any, scope: Scope) -> Fn:
+    sequence = el.sequence
+    key = (sequence.schema, sequence.name)
+    store = scope.store
+
+    def next_value(row: Any, params: Any) -> Any:
+        data = store.sequences.get(key)
+        if data is None:
+            raise OperationalError("no such sequence: %s" % sequence.name)
+        return data.next_value()
+
+    return next_value
+
+
+_VISITORS: Dict[str, Callable[[Any, Scope], Fn]] = {
+    "column": _visit_column,
+    "bindparam": _visit_bindparam,
+    "grouping": _visit_grouping,
+    "label": _visit_label,
+    "label_reference": _visit_label_reference,
+    "textual_label_reference": _visit_textual_label_reference,
+    "null": _visit_null,
+    "true": _visit_true,
+    "false": _visit_false,
+    "type_coerce": _visit_type_coerce,
+    "tuple": _visit_tuple,
+    "clauselist": _visit_clauselist,
+    "expression_clauselist": _visit_clauselist,
+    "unary": _visit_unary,
+    "binary": _visit_binary,
+    "case": _visit_case,
+    "cast": _visit_cast,
+    "function": _visit_function,
+    "next_value": _visit_next_value,
+}
+
+# generic functions render with their own visit names
+for _name in ("coalesce", "nullif", "lower", "upper", "now", "current_timestamp",
+              "current_date", "current_time", "localtimestamp", "char_length", "random"):
+    _VISITORS.setdefault(_name, _visit_function)

@@ -1,0 +1,55 @@
+"""What a plan needs at execution: the store, the transaction, schema names.
+
+Plans are cached on SQLAlchemy's compiled statements and shared between
+connections and threads, so they hold no values: everything that varies per
+execution arrives here or in the bind parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, NamedTuple, Optional
+
+from .store import Row, Store, TableData
+from .txn import Transaction
+
+
+class TableRef(NamedTuple):
+    """A table as a statement names it, before ``schema_translate_map``."""
+
+    schema: Optional[str]
+    name: str
+
+
+def table_ref(table: Any) -> TableRef:
+    return TableRef(getattr(table, "schema", None), table.name)
+
+
+class Runtime:
+    """One execution's view of the store."""
+
+    __slots__ = ("store", "txn", "schema_map")
+
+    def __init__(
+        self,
+        store: Store,
+        txn: Transaction,
+        schema_map: Optional[Mapping[Optional[str], Optional[str]]] = None,
+    ) -> None:
+        self.store = store
+        self.txn = txn
+        self.schema_map = schema_map
+
+    def schema(self, schema: Optional[str]) -> Optional[str]:
+        schema_map = self.schema_map
+        if schema_map and schema in schema_map:
+            return schema_map[schema]
+        return schema
+
+    def table(self, ref: TableRef) -> TableData:
+        schema = ref.schema
+        if self.schema_map:
+            schema = self.schema(schema)
+        return self.store.table(schema, ref.name)
+
+    def view(self, ref: TableRef) -> Dict[Any, Row]:
+        return self.txn.view(self.table(ref))

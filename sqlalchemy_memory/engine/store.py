@@ -1,0 +1,294 @@
+"""The store: a catalog of tables, each a dict of row tuples keyed by primary key.
+
+A :class:`Store` belongs to one engine (or, for ``memory:///name``, to every
+engine naming it in the process).  Table layouts are taken from the
+``Table`` object carried by DDL and copied into the store's own ``MetaData``,
+so the catalog is independent of the user's objects and serves reflection.
+
+Rows are tuples in table-column order: immutable, so an undo log can keep the
+old tuple by reference and readers never see a half-written row.  Every
+mutation goes through :class:`TableData` methods that keep the hash indexes
+in step; the transaction layer (``txn.py``) decides when they are called.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from operator import itemgetter
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+
+from sqlalchemy import Column, MetaData, Sequence, Table
+
+from .errors import IntegrityError, OperationalError
+
+Row = Tuple[Any, ...]
+TableKey = Tuple[Optional[str], str]
+MISSING: Any = object()  # marks "no row under this key" in undo and shadow maps
+
+
+class HashIndex:
+    """Equality index over one or more columns; NULL keys are not indexed.
+
+    SQL treats NULLs as distinct, so a NULL never matches ``=`` and never
+    collides in a UNIQUE constraint: leaving them out is both faster and right.
+    """
+
+    def __init__(
+        self, name: str, positions: Tuple[int, ...], unique: bool, kind: str
+    ) -> None:
+        self.name = name
+        self.positions = positions
+        self.unique = unique
+        self.kind = kind  # "unique constraint", "index" or "unique index"
+        self.entries: Dict[Any, Any] = {}  # value -> key (unique) | set of keys
+        if len(positions) == 1:
+            p = positions[0]
+            self.value_of: Callable[[Row], Any] = itemgetter(p)
+            self.has_null: Callable[[Any], bool] = lambda v: v is None
+        else:
+            self.value_of = itemgetter(*positions)
+            self.has_null = lambda v: None in v
+
+    def add(self, key: Any, row: Row) -> None:
+        v = self.value_of(row)
+        if self.has_null(v):
+            return
+        if self.unique:
+            self.entries[v] = key
+        else:
+            bucket = self.entries.get(v)
+            if bucket is None:
+                self.entries[v] = {key}
+            else:
+                bucket.add(key)
+
+    def remove(self, key: Any, row: Row) -> None:
+        v = self.value_of(row)
+        if self.has_null(v):
+            return
+        if self.unique:
+            if self.entries.get(v) == key:
+                del self.entries[v]
+        else:
+            bucket = self.entries.get(v)
+            if bucket is not None:
+                bucket.discard(key)
+                if not bucket:
+                    del self.entries[v]
+
+    def lookup(self, value: Any) -> List[Any]:
+        """Keys of rows whose indexed value equals ``value``."""
+        hit = self.entries.get(value)
+        if hit is None:
+            return []
+        return [hit] if self.unique else list(hit)
+
+
+class TableData:
+    """One table's rows, layout and indexes."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.name = table.name
+        self.schema = table.schema
+        self.columns: List[Column[Any]] = list(table.columns)
+        # A new tuple object per layout: plans compare it by identity.
+        self.names: Tuple[str, ...] = tuple(c.name for c in self.columns)
+        self.position: Dict[str, int] = {n: i for i, n in enumerate(self.names)}
+        self.pk_positions = tuple(
+            self.position[c.name] for c in table.primary_key.columns
+        )
+        if not self.pk_positions:
+            self.key_of: Optional[Callable[[Row], Any]] = None  # rowid keyed
+        elif len(self.pk_positions) == 1:
+            self.key_of = itemgetter(self.pk_positions[0])
+        else:
+            self.key_of = itemgetter(*self.pk_positions)
+        self.notnull_positions = tuple(
+            i for i, c in enumerate(self.columns) if not c.nullable
+        )
+        auto = table.autoincrement_column
+        self.autoinc_position = (
+            self.position[auto.name] if auto is not None else None
+        )
+        self.next_id = 1
+        self.rows: Dict[Any, Row] = {}
+        # Committed version of each row the open write transaction touched;
+        # readers in other connections see these instead of ``rows``.
+        self.committed: Dict[Any, Row] = {}
+        self.indexes: List[HashIndex] = []
+        self._build_indexes()
+
+    def _build_indexes(self) -> None:
+        table = self.table
+        for cons in table.constraints:
+            cols = getattr(cons, "columns", None)
+            if cons.__visit_name__ == "unique_constraint" and cols:
+                self.add_index(
+                    str(cons.name or "uq_%s_%s" % (self.name, "_".join(c.name for c in cols))),
+                    [c.name for c in cols],
+                    unique=True,
+                    kind="unique constraint",
+                )
+        for idx in table.indexes:
+            names = [getattr(c, "name", None) for c in idx.expressions]
+            if all(isinstance(n, str) and n in self.position for n in names):
+                self.add_index(
+                    str(idx.name),
+                    names,  # type: ignore[arg-type]
+                    unique=bool(idx.unique),
+                    kind="unique index" if idx.unique else "index",
+                )
+
+    def add_index(
+        self, name: str, column_names: List[str], unique: bool, kind: str
+    ) -> HashIndex:
+        positions = tuple(self.position[n] for n in column_names)
+        index = HashIndex(name, positions, unique, kind)
+        for key, row in self.rows.items():
+            if unique:
+                self.check_unique_in(index, row, None)
+            index.add(key, row)
+        self.indexes.append(index)
+        return index
+
+    def drop_index(self, name: str) -> None:
+        self.indexes = [i for i in self.indexes if i.name != name]
+
+    def index_on(self, positions: Tuple[int, ...]) -> Optional[HashIndex]:
+        """The best index whose columns are exactly ``positions``."""
+        best = None
+        for index in self.indexes:
+            if index.positions == positions and (best is None or index.unique):
+                best = index
+        return best
+
+    @property
+    def qualified_name(self) -> str:
+        return "%s.%s" % (self.schema, self.name) if self.schema else self.name
+
+    # -- integrity --------------------------------------------------------
+    def check_unique_in(self, index: HashIndex, row: Row, own_key: Any) -> None:
+        v = index.value_of(row)
+        if index.has_null(v):
+            return
+        hit = index.entries.get(v)
+        if hit is None:
+            return
+        if index.unique:
+            clash = hit != own_key
+        else:
+            clash = bool(hit - {own_key})
+        if clash:
+            cols = ", ".join(
+                "%s.%s" % (self.name, self.names[p]) for p in index.positions
+            )
+            raise IntegrityError(
+                "UNIQUE constraint failed: %s (%s %s)" % (cols, index.kind, index.name)
+            )
+
+    def check_row(self, row: Row, own_key: Any) -> None:
+        """NOT NULL and UNIQUE checks for a row about to be stored."""
+        for p in self.notnull_positions:
+            if row[p] is None:
+                raise IntegrityError(
+                    "NOT NULL constraint failed: %s.%s" % (self.name, self.names[p])
+                )
+        for index in self.indexes:
+            if index.unique:
+                self.check_unique_in(index, row, own_key)
+
+    def new_key(self, row: Row) -> Any:
+        if self.key_of is None:
+            key = self.next_id
+            self.next_id += 1
+            return key
+        return self.key_of(row)
+
+    # -- raw mutations: callers log undo first ---------------------------------
+    def link(self, key: Any, row: Row) -> None:
+        self.rows[key] = row
+        for index in self.indexes:
+            index.add(key, row)
+
+    def unlink(self, key: Any) -> Row:
+        row = self.rows.pop(key)
+        for index in self.indexes:
+            index.remove(key, row)
+        return row
+
+    def restore(self, key: Any, old: Row) -> None:
+        """Put back ``old`` (or nothing, for MISSING) under ``key``."""
+        if key in self.rows:
+            self.unlink(key)
+        if old is not MISSING:
+            self.link(key, old)
+
+
+class SequenceData:
+    """A named sequence; like a database's, it is not rolled back."""
+
+    def __init__(self, seq: Sequence) -> None:
+        self.sequence = seq
+        self.increment = seq.increment if seq.increment is not None else 1
+        start = seq.start if seq.start is not None else (1 if self.increment > 0 else -1)
+        self.current: Optional[int] = None
+        self.start = start
+
+    def next_value(self) -> int:
+        self.current = self.start if self.current is None else self.current + self.increment
+        return self.current
+
+
+class Store:
+    """All tables, sequences and schemas of one in-memory database."""
+
+    def __init__(self, name: Optional[str] = None) -> None:
+        self.name = name
+        self.metadata = MetaData()
+        self.tables: Dict[TableKey, TableData] = {}
+        self.sequences: Dict[TableKey, SequenceData] = {}
+        self.schemas: Set[str] = set()
+        self.index_owners: Dict[TableKey, TableData] = {}  # index names are per schema
+        # ``latch`` guards each statement; ``writer`` is the one transaction
+        # allowed to write until it commits or rolls back.
+        self.latch = threading.RLock()
+        self.writer_changed = threading.Condition(self.latch)
+        self.writer: Any = None
+
+    def table(self, schema: Optional[str], name: str) -> TableData:
+        td = self.tables.get((schema, name))
+        if td is None:
+            raise OperationalError(
+                "no such table: %s" % ("%s.%s" % (schema, name) if schema else name)
+            )
+        return td
+
+    def copy_table(self, table: Table, schema: Optional[str]) -> Table:
+        """Copy a user's ``Table`` into the store's own catalog."""
+        existing = self.metadata.tables.get(
+            "%s.%s" % (schema, table.name) if schema else table.name
+        )
+        if existing is not None:
+            self.metadata.remove(existing)
+        return table.to_metadata(self.metadata, schema=schema)
+
+
+_named_stores: "weakref.WeakValueDictionary[str, Store]" = weakref.WeakValueDictionary()
+_named_lock = threading.Lock()
+
+
+def named_store(name: Optional[str]) -> Store:
+    """The process-wide store called ``name`` (a fresh one when ``None``).
+
+    Named stores live while an engine holds them, as SQLite's shared-cache
+    memory databases live while a connection is open.
+    """
+    if not name:
+        return Store()
+    with _named_lock:
+        store = _named_stores.get(name)
+        if store is None:
+            store = _named_stores[name] = Store(name)
+        return store

@@ -1,0 +1,165 @@
+"""Transactions: one writer at a time, an undo log, and committed-row shadows.
+
+Like SQLite, a store lets one transaction write at a time; another writer
+waits up to ``timeout`` seconds and then gets ``OperationalError: database is
+locked``.  The writer changes rows in place and logs what it overwrote, which
+gives exact rollback, savepoints and per-statement atomicity.  While it is
+open, the first overwritten version of each row is also kept in
+``TableData.committed`` so that other connections keep reading committed data
+(READ COMMITTED) without locking.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from contextlib import contextmanager
+
+from .errors import OperationalError
+from .store import MISSING, Row, Store, TableData
+
+# An undo entry restores ``old`` under ``key`` in ``table``; DDL logs
+# ``(None, undo_function, None)``.
+UndoEntry = Tuple[Optional[TableData], Any, Any]
+
+
+class Transaction:
+    """The transaction state of one DBAPI connection."""
+
+    def __init__(
+        self,
+        store: Store,
+        timeout: float = 5.0,
+        wait: Optional[Callable[[float], None]] = None,
+    ) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.wait = wait  # async connections poll instead of blocking
+        self.autocommit = False
+        self.undo: List[UndoEntry] = []
+        self.touched: Dict[int, TableData] = {}
+        self.savepoints: List[Tuple[str, int]] = []
+
+    # -- reading ------------------------------------------------------------
+    def view(self, td: TableData) -> Dict[Any, Row]:
+        """The rows this connection may see: its own writes, or committed."""
+        committed = td.committed
+        if not committed or self.store.writer is self:
+            return td.rows
+        snapshot = dict(td.rows)
+        for key, row in committed.items():
+            if row is MISSING:
+                snapshot.pop(key, None)
+            else:
+                snapshot[key] = row
+        return snapshot
+
+    # -- writing ------------------------------------------------------------
+    def begin_write(self) -> None:
+        """Become the store's writer; call with ``store.latch`` held."""
+        store = self.store
+        if store.writer is self:
+            return
+        deadline = time.monotonic() + self.timeout
+        while store.writer is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise OperationalError("database is locked")
+            if self.wait is None:
+                store.writer_changed.wait(remaining)
+            else:
+                store.latch.release()
+                try:
+                    self.wait(min(remaining, 0.001))
+                finally:
+                    store.latch.acquire()
+        store.writer = self
+
+    def put(self, td: TableData, key: Any, row: Row) -> None:
+        """Store ``row`` under ``key``, logging what was there."""
+        old = td.rows.get(key, MISSING)
+        self._log(td, key, old)
+        if old is not MISSING:
+            td.unlink(key)
+        td.link(key, row)
+
+    def remove(self, td: TableData, key: Any) -> Row:
+        old = td.rows[key]
+        self._log(td, key, old)
+        td.unlink(key)
+        return old
+
+    def _log(self, td: TableData, key: Any, old: Any) -> None:
+        self.undo.append((td, key, old))
+        committed = td.committed
+        if key not in committed:
+            committed[key] = old
+            self.touched[id(td)] = td
+
+    def log_ddl(self, undo: Callable[[], None]) -> None:
+        self.undo.append((None, undo, None))
+
+    @contextmanager
+    def statement(self) -> Iterator[None]:
+        """Run one statement atomically: on error, undo what it did."""
+        mark = len(self.undo)
+        try:
+            yield
+        except BaseException:
+            self._undo_to(mark)
+            if self.autocommit:
+                self._end()
+            raise
+        if self.autocommit:
+            self._end()
+
+    # -- ending -------------------------------------------------------------
+    def commit(self) -> None:
+        with self.store.latch:
+            self._end()
+
+    def rollback(self) -> None:
+        with self.store.latch:
+            self._undo_to(0)
+            self._end()
+
+    def _undo_to(self, mark: int) -> None:
+        undo = self.undo
+        while len(undo) > mark:
+            td, key, old = undo.pop()
+            if td is None:
+                key()
+            else:
+                td.restore(key, old)
+
+    def _end(self) -> None:
+        self.undo = []
+        self.savepoints = []
+        for td in self.touched.values():
+            td.committed.clear()
+        self.touched = {}
+        store = self.store
+        if store.writer is self:
+            store.writer = None
+            store.writer_changed.notify_all()
+
+    # -- savepoints -----------------------------------------------------------
+    def savepoint(self, name: str) -> None:
+        with self.store.latch:
+            self.savepoints.append((name, len(self.undo)))
+
+    def _find(self, name: str) -> int:
+        for i in range(len(self.savepoints) - 1, -1, -1):
+            if self.savepoints[i][0] == name:
+                return i
+        raise OperationalError("no such savepoint: %s" % name)
+
+    def rollback_to(self, name: str) -> None:
+        with self.store.latch:
+            i = self._find(name)
+            self._undo_to(self.savepoints[i][1])
+            del self.savepoints[i + 1 :]
+
+    def release(self, name: str) -> None:
+        with self.store.latch:
+            del self.savepoints[self._find(name) :]
