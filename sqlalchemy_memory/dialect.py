@@ -55,14 +55,13 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import exc, types as sqltypes
 from sqlalchemy.engine import default
-from sqlalchemy.engine.interfaces import ReflectedColumn
 from sqlalchemy.sql import compiler
-from sqlalchemy.types import TypeDecorator
 
 from . import dbapi as memory_dbapi
 from .engine import ddl, planner
 from .engine.runtime import Runtime
 from .engine.store import Store, named_store
+from .reflection import MemoryReflection
 
 _LITERALS_KEY = "\x00literal_execute"
 
@@ -110,7 +109,7 @@ class MemoryExecutionContext(default.DefaultExecutionContext):
         return compile_expr(default.arg, Scope(None, store=dialect.store))((), {})
 
 
-class MemoryDialect(default.DefaultDialect):
+class MemoryDialect(MemoryReflection, default.DefaultDialect):
     name = "memory"
     driver = "memory"
     supports_statement_cache = True
@@ -240,12 +239,14 @@ class MemoryDialect(default.DefaultDialect):
         if context.isddl:
             with store.latch:
                 txn.begin_write()
-                with txn.statement():
-                    ddl.execute_ddl(compiled.statement, rt)
+                txn.atomically(ddl.execute_ddl, compiled.statement, rt)
             cursor._set_result(None, [], -1)
             return
         if compiled.isplaintext:
-            cursor.execute(context.statement)
+            if len(params_list) > 1:
+                cursor.executemany(context.statement, params_list)
+            else:
+                cursor.execute(context.statement, params_list[0])
             return
         if context._expanded_parameters or _LITERALS_KEY in params_list[0]:
             params_list = [_unexpand(compiled, context, params_list[0])]
@@ -254,150 +255,10 @@ class MemoryDialect(default.DefaultDialect):
             if plan.writes:
                 txn.begin_write()
             try:
-                with txn.statement():
-                    rows, rowcount, lastrowid = plan.run(rt, params_list)
+                rows, rowcount, lastrowid = txn.atomically(plan.run, rt, params_list)
             except (TypeError, ValueError, ArithmeticError) as err:
                 raise memory_dbapi.DataError("%s: %s" % (type(err).__name__, err)) from err
         cursor._set_result(plan.description, rows, rowcount, lastrowid)
-
-    # -- reflection -------------------------------------------------------------
-    def _table(self, connection: Any, table_name: str, schema: Optional[str]) -> Any:
-        td = self.store.tables.get((schema, table_name))
-        if td is None:
-            raise exc.NoSuchTableError(table_name if schema is None else "%s.%s" % (schema, table_name))
-        return td.table
-
-    def has_table(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> bool:
-        self._ensure_has_table_connection(connection)
-        return (schema, table_name) in self.store.tables
-
-    def has_sequence(self, connection: Any, sequence_name: str, schema: Optional[str] = None, **kw: Any) -> bool:
-        return (schema, sequence_name) in self.store.sequences
-
-    def has_index(self, connection: Any, table_name: str, index_name: str, schema: Optional[str] = None, **kw: Any) -> bool:
-        table = self._table(connection, table_name, schema)
-        return any(i.name == index_name for i in table.indexes)
-
-    def has_schema(self, connection: Any, schema_name: str, **kw: Any) -> bool:
-        return schema_name in self.store.schemas
-
-    def get_schema_names(self, connection: Any, **kw: Any) -> List[str]:
-        return sorted(self.store.schemas)
-
-    def get_table_names(self, connection: Any, schema: Optional[str] = None, **kw: Any) -> List[str]:
-        return sorted(name for s, name in self.store.tables if s == schema)
-
-    def get_temp_table_names(self, connection: Any, **kw: Any) -> List[str]:
-        return []
-
-    def get_view_names(self, connection: Any, schema: Optional[str] = None, **kw: Any) -> List[str]:
-        return []
-
-    def get_sequence_names(self, connection: Any, schema: Optional[str] = None, **kw: Any) -> List[str]:
-        return sorted(name for s, name in self.store.sequences if s == schema)
-
-    def get_columns(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> List[ReflectedColumn]:
-        table = self._table(connection, table_name, schema)
-        auto = table.autoincrement_column
-        columns: List[ReflectedColumn] = []
-        for c in table.columns:
-            entry: Dict[str, Any] = {
-                "name": c.name,
-                "type": _reflected_type(c.type),
-                "nullable": c.nullable,
-                "default": self._default_sql(c),
-                "autoincrement": c is auto,
-                "comment": c.comment,
-            }
-            columns.append(entry)  # type: ignore[arg-type]
-        return columns
-
-    def _default_sql(self, column: Any) -> Optional[str]:
-        default = column.server_default
-        if default is None or not hasattr(default, "arg"):
-            return None
-        arg = default.arg
-        if isinstance(arg, str):
-            return "'%s'" % arg.replace("'", "''")
-        if hasattr(arg, "text"):
-            return str(arg.text)
-        return str(arg.compile(dialect=self, compile_kwargs={"literal_binds": True}))
-
-    def get_pk_constraint(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> Dict[str, Any]:
-        table = self._table(connection, table_name, schema)
-        pk = table.primary_key
-        return {
-            "constrained_columns": [c.name for c in pk.columns],
-            "name": pk.name if pk.columns else None,
-        }
-
-    def get_foreign_keys(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> List[Dict[str, Any]]:
-        table = self._table(connection, table_name, schema)
-        out = []
-        for fk in table.foreign_key_constraints:
-            elements = fk.elements
-            if not elements:
-                continue
-            ref_schema, ref_table, _ = elements[0]._column_tokens
-            out.append(
-                {
-                    "name": fk.name,
-                    "constrained_columns": [e.parent.name for e in elements],
-                    "referred_schema": ref_schema,
-                    "referred_table": ref_table,
-                    "referred_columns": [e._column_tokens[2] or e.parent.name for e in elements],
-                    "options": {
-                        k: v
-                        for k, v in (
-                            ("onupdate", fk.onupdate),
-                            ("ondelete", fk.ondelete),
-                            ("deferrable", fk.deferrable),
-                            ("initially", fk.initially),
-                        )
-                        if v is not None
-                    },
-                }
-            )
-        return out
-
-    def get_indexes(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> List[Dict[str, Any]]:
-        table = self._table(connection, table_name, schema)
-        return [
-            {
-                "name": i.name,
-                "column_names": [getattr(e, "name", None) for e in i.expressions],
-                "unique": bool(i.unique),
-                "dialect_options": {},
-            }
-            for i in sorted(table.indexes, key=lambda i: str(i.name))
-        ]
-
-    def get_unique_constraints(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> List[Dict[str, Any]]:
-        table = self._table(connection, table_name, schema)
-        return [
-            {"name": c.name, "column_names": [col.name for col in c.columns]}
-            for c in table.constraints
-            if c.__visit_name__ == "unique_constraint"
-        ]
-
-    def get_check_constraints(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> List[Dict[str, Any]]:
-        table = self._table(connection, table_name, schema)
-        out = []
-        for c in table.constraints:
-            if c.__visit_name__ == "check_constraint":
-                sqltext = c.sqltext
-                text = sqltext.text if hasattr(sqltext, "text") else str(sqltext.compile(dialect=self, compile_kwargs={"literal_binds": True}))
-                out.append({"name": c.name, "sqltext": text})
-        return out
-
-    def get_table_comment(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> Dict[str, Any]:
-        return {"text": self._table(connection, table_name, schema).comment}
-
-
-def _reflected_type(type_: Any) -> Any:
-    while isinstance(type_, TypeDecorator):
-        type_ = type_.impl_instance
-    return type_
 
 
 def _unexpand(compiled: Any, context: Any, params: Dict[str, Any]) -> Dict[str, Any]:
@@ -406,13 +267,14 @@ def _unexpand(compiled: Any, context: Any, params: Dict[str, Any]) -> Dict[str, 
     ``literal_execute`` values."""
     params = dict(params)
     literal = params.pop(_LITERALS_KEY, None)
+    escaped = compiled.escaped_bind_names
     for name, keys in context._expanded_parameters.items():
         values = [params[k] for k in keys]
         bind = compiled.binds.get(name)
         if bind is not None and bind.type._is_tuple_type:
             width = len(bind.type.types)
             values = [tuple(values[i : i + width]) for i in range(0, len(values), width)]
-        params[name] = values
+        params[escaped.get(name, name) if escaped else name] = values
     if literal:
         for name, value in literal.items():
             params.setdefault(name, value)

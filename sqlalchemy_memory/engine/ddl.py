@@ -91,13 +91,18 @@ def create_index(element: Any, rt: Runtime) -> None:
         raise OperationalError("index %s already exists" % index.name)
     names = [getattr(e, "name", None) for e in index.expressions]
     plain = all(isinstance(n, str) and n in td.position for n in names)
-    if not plain:
+    if plain:
+        td.add_index(str(index.name), names, unique=bool(index.unique), kind="unique index" if index.unique else "index")
+        copy = Index(index.name, *[td.table.c[n] for n in names], unique=bool(index.unique))
+    elif index.unique:
         raise NotSupportedError(
-            "expression index %s on %s is not supported by the memory dialect yet"
+            "unique expression index %s on %s is not supported by the memory dialect yet"
             % (index.name, td.name)
         )
-    td.add_index(str(index.name), names, unique=bool(index.unique), kind="unique index" if index.unique else "index")
-    copy = Index(index.name, *[td.table.c[n] for n in names], unique=bool(index.unique))
+    else:
+        # an expression index only speeds up queries: record it for
+        # reflection; queries scan instead
+        copy = Index(index.name, *[_copy_expression(e, td.table) for e in index.expressions])
     store.index_owners[key] = td
 
     def undo() -> None:
@@ -223,3 +228,15 @@ _HANDLERS: Dict[str, Callable[[Any, Runtime], None]] = {
     "drop_column_comment": _set_comment(_store_column, lambda e: None),
     "ddl": _textual_ddl,
 }
+
+
+def _copy_expression(expression: Any, table: Any) -> Any:
+    """``expression`` with its columns replaced by the store table's own."""
+    from sqlalchemy.sql import visitors
+
+    def replace(element: Any) -> Any:
+        if getattr(element, "table", None) is not None and element.__visit_name__ == "column":
+            return table.c.get(element.name)
+        return None
+
+    return visitors.replacement_traverse(expression, {}, replace)

@@ -31,7 +31,30 @@ def _null(row: Any, params: Any) -> None:
 
 
 def _param(name: str) -> Fn:
-    return lambda row, params: params[name]
+    fn = lambda row, params: params[name]  # noqa: E731
+    fn.param_name = name  # type: ignore[attr-defined]
+    return fn
+
+
+def row_builder(sources: List[Fn]) -> Callable[[Any], List[Any]]:
+    """One generated function building a row's value list from the bind
+    parameters, so an executemany of N rows makes N calls, not N x columns.
+
+    Bind values are read with ``params[name]`` inline; other sources are
+    called.  Generated once per plan, like ``collections.namedtuple`` does.
+    """
+    namespace: Dict[str, Any] = {}
+    parts = []
+    for i, fn in enumerate(sources):
+        name = getattr(fn, "param_name", None)
+        if fn is _null:
+            parts.append("None")
+        elif name is not None:
+            parts.append("params[%r]" % (name,))
+        else:
+            namespace["f%d" % i] = fn
+            parts.append("f%d(None, params)" % i)
+    return eval("lambda params: [%s]" % ", ".join(parts), namespace)  # noqa: S307
 
 
 def server_default(column: Any) -> Optional[Fn]:
@@ -112,6 +135,7 @@ class InsertPlan(WritePlan):
         self.ref = ref
         self.names = td.names
         self.row_sources = row_sources
+        self.builders = [row_builder(sources) for sources in row_sources]
         self.returning = returning
         self.returns_rows = returning is not None
         self.autoinc = td.autoinc_position
@@ -119,14 +143,18 @@ class InsertPlan(WritePlan):
     def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
         td = rt.table(self.ref)
         txn = rt.txn
+        txn.writing(td)
         autoinc = self.autoinc
         out: List[Row] = []
         lastrowid = None
         rows = td.rows
         returning = self.returning
+        key_of = td.key_of
+        check_row = td.check_row
+        insert = txn.insert
         for params in params_list:
-            for sources in self.row_sources:
-                values = [f(None, params) for f in sources]
+            for build in self.builders:
+                values = build(params)
                 if autoinc is not None:
                     v = values[autoinc]
                     if v is None:
@@ -136,16 +164,17 @@ class InsertPlan(WritePlan):
                         td.next_id = v + 1
                     lastrowid = v
                 row = tuple(values)
-                key = td.new_key(row)
-                if key in rows:
-                    raise IntegrityError(
-                        "UNIQUE constraint failed: %s (primary key)"
-                        % ", ".join("%s.%s" % (td.name, td.names[p]) for p in td.pk_positions)
-                    )
-                td.check_row(row, key)
-                txn.put(td, key, row)
-                if td.key_of is None:
-                    lastrowid = key
+                if key_of is None:
+                    key = lastrowid = td.new_key(row)
+                else:
+                    key = key_of(row)
+                    if key in rows:
+                        raise IntegrityError(
+                            "UNIQUE constraint failed: %s (primary key)"
+                            % ", ".join("%s.%s" % (td.name, td.names[p]) for p in td.pk_positions)
+                        )
+                check_row(row, key)
+                insert(td, key, row)
                 if returning is not None:
                     out.append(tuple([f(row, params) for f in returning]))
         return out, len(params_list) * len(self.row_sources), lastrowid
@@ -167,6 +196,7 @@ class UpdatePlan(WritePlan):
     def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
         td = rt.table(self.ref)
         txn = rt.txn
+        txn.writing(td)
         out: List[Row] = []
         count = 0
         where = self.where
@@ -214,6 +244,7 @@ class DeletePlan(WritePlan):
     def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
         td = rt.table(self.ref)
         txn = rt.txn
+        txn.writing(td)
         out: List[Row] = []
         count = 0
         where = self.where

@@ -69,6 +69,9 @@ class Scope:
             name = compiled.truncated_names.get(("bindparam", bind.key))
         if name is None and bind.key in compiled.binds:
             name = bind.key
+        escaped = compiled.escaped_bind_names
+        if escaped and name in escaped:
+            name = escaped[name]  # the DBAPI parameters use the escaped names
         return name
 
 

@@ -41,31 +41,30 @@ class HashIndex:
         self.positions = positions
         self.unique = unique
         self.kind = kind  # "unique constraint", "index" or "unique index"
-        self.entries: Dict[Any, Any] = {}  # value -> key (unique) | set of keys
-        if len(positions) == 1:
-            p = positions[0]
-            self.value_of: Callable[[Row], Any] = itemgetter(p)
-            self.has_null: Callable[[Any], bool] = lambda v: v is None
-        else:
-            self.value_of = itemgetter(*positions)
-            self.has_null = lambda v: None in v
+        # value -> key (unique) | dict of keys (insertion-ordered set)
+        self.entries: Dict[Any, Any] = {}
+        self.single = len(positions) == 1
+        self.value_of: Callable[[Row], Any] = itemgetter(*positions)
+
+    def has_null(self, v: Any) -> bool:
+        return v is None if self.single else None in v
 
     def add(self, key: Any, row: Row) -> None:
         v = self.value_of(row)
-        if self.has_null(v):
+        if v is None if self.single else None in v:
             return
         if self.unique:
             self.entries[v] = key
         else:
             bucket = self.entries.get(v)
             if bucket is None:
-                self.entries[v] = {key}
+                self.entries[v] = {key: None}
             else:
-                bucket.add(key)
+                bucket[key] = None
 
     def remove(self, key: Any, row: Row) -> None:
         v = self.value_of(row)
-        if self.has_null(v):
+        if v is None if self.single else None in v:
             return
         if self.unique:
             if self.entries.get(v) == key:
@@ -73,7 +72,7 @@ class HashIndex:
         else:
             bucket = self.entries.get(v)
             if bucket is not None:
-                bucket.discard(key)
+                bucket.pop(key, None)
                 if not bucket:
                     del self.entries[v]
 
@@ -114,9 +113,6 @@ class TableData:
         )
         self.next_id = 1
         self.rows: Dict[Any, Row] = {}
-        # Committed version of each row the open write transaction touched;
-        # readers in other connections see these instead of ``rows``.
-        self.committed: Dict[Any, Row] = {}
         self.indexes: List[HashIndex] = []
         self._build_indexes()
 
@@ -179,7 +175,7 @@ class TableData:
         if index.unique:
             clash = hit != own_key
         else:
-            clash = bool(hit - {own_key})
+            clash = len(hit) > 1 or own_key not in hit
         if clash:
             cols = ", ".join(
                 "%s.%s" % (self.name, self.names[p]) for p in index.positions

@@ -3,17 +3,17 @@
 Like SQLite, a store lets one transaction write at a time; another writer
 waits up to ``timeout`` seconds and then gets ``OperationalError: database is
 locked``.  The writer changes rows in place and logs what it overwrote, which
-gives exact rollback, savepoints and per-statement atomicity.  While it is
-open, the first overwritten version of each row is also kept in
-``TableData.committed`` so that other connections keep reading committed data
-(READ COMMITTED) without locking.
+gives exact rollback, savepoints and per-statement atomicity.  Other
+connections keep reading committed data (READ COMMITTED) without locking: for
+a table the writer has touched, their view is rebuilt from the undo log, whose
+first entry for a key holds the committed row.  The writer pays nothing for
+this on its hot path.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
-from contextlib import contextmanager
+from typing import Any, Callable, List, Optional, Set, Tuple
 
 from .errors import OperationalError
 from .store import MISSING, Row, Store, TableData
@@ -37,21 +37,26 @@ class Transaction:
         self.wait = wait  # async connections poll instead of blocking
         self.autocommit = False
         self.undo: List[UndoEntry] = []
-        self.touched: Dict[int, TableData] = {}
+        self.dirty: Set[TableData] = set()  # tables with rows in the undo log
         self.savepoints: List[Tuple[str, int]] = []
 
     # -- reading ------------------------------------------------------------
     def view(self, td: TableData) -> Dict[Any, Row]:
         """The rows this connection may see: its own writes, or committed."""
-        committed = td.committed
-        if not committed or self.store.writer is self:
+        writer = self.store.writer
+        if writer is None or writer is self or td not in writer.dirty:
             return td.rows
+        return writer.committed_rows(td)
+
+    def committed_rows(self, td: TableData) -> Dict[Any, Row]:
+        """``td`` as it was before this transaction wrote to it."""
         snapshot = dict(td.rows)
-        for key, row in committed.items():
-            if row is MISSING:
-                snapshot.pop(key, None)
-            else:
-                snapshot[key] = row
+        for table, key, old in reversed(self.undo):  # oldest entry applied last
+            if table is td:
+                if old is MISSING:
+                    snapshot.pop(key, None)
+                else:
+                    snapshot[key] = old
         return snapshot
 
     # -- writing ------------------------------------------------------------
@@ -75,36 +80,38 @@ class Transaction:
                     store.latch.acquire()
         store.writer = self
 
+    def writing(self, td: TableData) -> None:
+        """Announce writes to ``td``; call once per statement, not per row."""
+        self.dirty.add(td)
+
+    def insert(self, td: TableData, key: Any, row: Row) -> None:
+        """Store a row under a key known to be free."""
+        self.undo.append((td, key, MISSING))
+        td.link(key, row)
+
     def put(self, td: TableData, key: Any, row: Row) -> None:
         """Store ``row`` under ``key``, logging what was there."""
         old = td.rows.get(key, MISSING)
-        self._log(td, key, old)
+        self.undo.append((td, key, old))
         if old is not MISSING:
             td.unlink(key)
         td.link(key, row)
 
     def remove(self, td: TableData, key: Any) -> Row:
         old = td.rows[key]
-        self._log(td, key, old)
+        self.undo.append((td, key, old))
         td.unlink(key)
         return old
-
-    def _log(self, td: TableData, key: Any, old: Any) -> None:
-        self.undo.append((td, key, old))
-        committed = td.committed
-        if key not in committed:
-            committed[key] = old
-            self.touched[id(td)] = td
 
     def log_ddl(self, undo: Callable[[], None]) -> None:
         self.undo.append((None, undo, None))
 
-    @contextmanager
-    def statement(self) -> Iterator[None]:
-        """Run one statement atomically: on error, undo what it did."""
+    def atomically(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one statement: on error, undo what it did; in autocommit
+        mode, commit it.  Call with ``store.latch`` held."""
         mark = len(self.undo)
         try:
-            yield
+            result = fn(*args)
         except BaseException:
             self._undo_to(mark)
             if self.autocommit:
@@ -112,6 +119,7 @@ class Transaction:
             raise
         if self.autocommit:
             self._end()
+        return result
 
     # -- ending -------------------------------------------------------------
     def commit(self) -> None:
@@ -135,9 +143,7 @@ class Transaction:
     def _end(self) -> None:
         self.undo = []
         self.savepoints = []
-        for td in self.touched.values():
-            td.committed.clear()
-        self.touched = {}
+        self.dirty = set()
         store = self.store
         if store.writer is self:
             store.writer = None
