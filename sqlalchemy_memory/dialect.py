@@ -38,8 +38,9 @@ keep reading the last committed data while a write transaction is open
 atomicity are exact: a statement that fails changes nothing.  DDL is
 transactional too.  ``isolation_level="AUTOCOMMIT"`` commits each statement.
 
-Supported isolation levels: ``READ COMMITTED`` (the default) and
-``AUTOCOMMIT``.
+Isolation levels: ``READ COMMITTED`` (the default), ``SERIALIZABLE`` (the
+transaction takes the write lock at its first statement, so it runs alone,
+like SQLite's ``BEGIN EXCLUSIVE``) and ``AUTOCOMMIT``.
 
 SQL text
 --------
@@ -153,7 +154,7 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
     postfetch_lastrowid = True
     favor_returning_over_lastrowid = False
 
-    _isolation_levels = ("READ COMMITTED", "AUTOCOMMIT")
+    _isolation_levels = ("READ COMMITTED", "SERIALIZABLE", "AUTOCOMMIT")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -174,14 +175,16 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
     def get_isolation_level_values(self, dbapi_conn: Any) -> Sequence[str]:
         return list(self._isolation_levels)
 
-    def get_default_isolation_level(self, dbapi_conn: Any) -> str:
-        return "READ COMMITTED"
-
     def get_isolation_level(self, dbapi_connection: Any) -> str:
-        return "AUTOCOMMIT" if dbapi_connection.txn.autocommit else "READ COMMITTED"
+        txn = dbapi_connection.txn
+        if txn.autocommit:
+            return "AUTOCOMMIT"
+        return "SERIALIZABLE" if txn.serializable else "READ COMMITTED"
 
     def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
-        dbapi_connection.txn.autocommit = level == "AUTOCOMMIT"
+        txn = dbapi_connection.txn
+        txn.autocommit = level == "AUTOCOMMIT"
+        txn.serializable = level == "SERIALIZABLE"
 
     def detect_autocommit_setting(self, dbapi_conn: Any) -> bool:
         return bool(dbapi_conn.txn.autocommit)
@@ -252,7 +255,7 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
             params_list = [_unexpand(compiled, context, params_list[0])]
         with store.latch:
             plan = planner.plan_for(compiled, rt)
-            if plan.writes:
+            if plan.writes or txn.serializable:
                 txn.begin_write()
             try:
                 rows, rowcount, lastrowid = txn.atomically(plan.run, rt, params_list)
@@ -276,8 +279,14 @@ def _unexpand(compiled: Any, context: Any, params: Dict[str, Any]) -> Dict[str, 
             values = [tuple(values[i : i + width]) for i in range(0, len(values), width)]
         params[escaped.get(name, name) if escaped else name] = values
     if literal:
+        # SQLAlchemy rendered these into the SQL through the type's literal
+        # processing; the engine stores what the bind processor would send.
         for name, value in literal.items():
-            params.setdefault(name, value)
+            bind = compiled.binds.get(name)
+            process = None if bind is None else bind.type._cached_bind_processor(compiled.dialect)
+            if process is not None:
+                value = [process(v) for v in value] if isinstance(value, (list, tuple)) else process(value)
+            params.setdefault(escaped.get(name, name) if escaped else name, value)
     return params
 
 

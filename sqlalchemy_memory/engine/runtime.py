@@ -46,10 +46,12 @@ class Runtime:
         return schema
 
     def table(self, ref: TableRef) -> TableData:
-        schema = ref.schema
         if self.schema_map:
-            schema = self.schema(schema)
-        return self.store.table(schema, ref.name)
+            return self.store.table(self.schema(ref.schema), ref.name)
+        td = self.store.tables.get(ref)  # a TableRef is its own catalog key
+        if td is None:
+            return self.store.table(ref.schema, ref.name)  # raises "no such table"
+        return td
 
     def view(self, ref: TableRef) -> Dict[Any, Row]:
         return self.txn.view(self.table(ref))

@@ -36,6 +36,7 @@ class Transaction:
         self.timeout = timeout
         self.wait = wait  # async connections poll instead of blocking
         self.autocommit = False
+        self.serializable = False  # take the write lock at the first statement
         self.undo: List[UndoEntry] = []
         self.dirty: Set[TableData] = set()  # tables with rows in the undo log
         self.savepoints: List[Tuple[str, int]] = []
