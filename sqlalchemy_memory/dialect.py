@@ -92,6 +92,11 @@ class MemoryTypeCompiler(compiler.GenericTypeCompiler):
 
 
 class MemoryExecutionContext(default.DefaultExecutionContext):
+    def create_server_side_cursor(self) -> Any:
+        # rows are already in memory; a "server side" cursor is a plain one
+        # that SQLAlchemy fetches from in batches (``stream_results``).
+        return self._dbapi_connection.cursor()
+
     def get_lastrowid(self) -> Any:
         return self.cursor.lastrowid
 
@@ -132,7 +137,7 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
     inline_comments = True
     supports_alter = False
     supports_identity_columns = True
-    supports_server_side_cursors = False
+    supports_server_side_cursors = True
     supports_default_values = True
     supports_default_metavalue = False
     supports_empty_insert = True
