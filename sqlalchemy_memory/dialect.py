@@ -71,6 +71,10 @@ class MemoryCompiler(compiler.SQLCompiler):
     """Keeps ``literal_execute`` bind values, which SQLAlchemy renders into
     the SQL string and removes from the parameters, for the engine."""
 
+    def visit_sequence(self, seq: Any, **kw: Any) -> str:
+        # rendered for logging only; the engine evaluates next_value() itself
+        return "nextval('%s')" % self.preparer.format_sequence(seq)
+
     def _process_parameters_for_postcompile(self, parameters: Any, _populate_self: bool = False) -> Any:
         literal = {
             name: parameters[name]
@@ -102,7 +106,8 @@ class MemoryExecutionContext(default.DefaultExecutionContext):
 
     def fire_sequence(self, seq: Any, type_: Any) -> Any:
         dialect: MemoryDialect = self.dialect  # type: ignore[assignment]
-        data = dialect.store.sequences.get((seq.schema, seq.name))
+        schema_map = self.execution_options.get("schema_translate_map") or {}
+        data = dialect.store.sequences.get((schema_map.get(seq.schema, seq.schema), seq.name))
         if data is None:
             raise exc.OperationalError(None, None, memory_dbapi.OperationalError("no such sequence: %s" % seq.name))
         return data.next_value()
@@ -246,6 +251,7 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         rt = Runtime(store, txn, context.execution_options.get("schema_translate_map"))
         if context.isddl:
             with store.latch:
+                store.runtime = rt
                 txn.begin_write()
                 txn.atomically(ddl.execute_ddl, compiled.statement, rt)
             cursor._set_result(None, [], -1)
@@ -259,6 +265,7 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         if context._expanded_parameters or _LITERALS_KEY in params_list[0]:
             params_list = [_unexpand(compiled, context, params_list[0])]
         with store.latch:
+            store.runtime = rt
             plan = planner.plan_for(compiled, rt)
             if plan.writes or txn.serializable:
                 txn.begin_write()

@@ -27,38 +27,103 @@ from .errors import DataError, NotSupportedError, OperationalError
 Fn = Callable[[Any, Any], Any]
 
 
+class PlanContext:
+    """Shared by every scope of one statement's plan: the compiled object,
+    the tables the plan depends on, and a counter for private param keys."""
+
+    def __init__(self, compiled: Any, store: Any = None, rt: Any = None) -> None:
+        self.compiled = compiled
+        self.store = store
+        self.rt = rt
+        self.layouts: List[Tuple[Any, Tuple[str, ...]]] = []
+        self._keys = 0
+
+    def private_key(self, what: str) -> str:
+        """A params key no bind name can take (they never hold NUL)."""
+        self._keys += 1
+        return "\x00%s%d" % (what, self._keys)
+
+
 class Scope:
-    """Resolves columns to row positions and bind parameters to names."""
+    """Resolves columns to row positions and bind parameters to names.
+
+    ``sources`` lists ``(FromClause, name -> absolute position)``: a row of a
+    multi-source plan is the concatenation of the sources' rows.  A nested
+    scope (subquery) has a ``parent``: a column found only there compiles to
+    a read of the enclosing row, which the subquery's caller stores in
+    ``params[parent.row_key]`` before running the inner plan.
+    """
 
     def __init__(
         self,
         compiled: Any,
         sources: Sequence[Tuple[Any, Dict[str, int]]] = (),
         store: Any = None,
+        parent: Optional["Scope"] = None,
+        ctx: Optional[PlanContext] = None,
     ) -> None:
         self.compiled = compiled
         self.store = store  # for sequences; plans are cached per engine, hence per store
         self.sources = list(sources)  # (FromClause, column name -> position)
+        self.by_id: Dict[int, int] = {}  # id(column) -> position, for derived outputs
         self.aggregates: Dict[int, int] = {}  # id(aggregate element) -> position
         self.labels: Dict[str, ColumnElement[Any]] = {}
+        self.parent = parent
+        self.ctx = ctx if ctx is not None else (parent.ctx if parent is not None else PlanContext(compiled, store))
+        self.row_key: Optional[str] = None  # set once a nested scope reads this scope's row
+        self.correlated = False  # reads a row of an enclosing scope
+        self.correlate_froms: Any = frozenset()  # SQLAlchemy's correlation sets
+        self.asfrom_froms: Any = frozenset()
 
-    def position(self, column: ColumnElement[Any]) -> int:
+    def find(self, column: ColumnElement[Any]) -> Optional[int]:
+        """The position of ``column`` in this scope's rows, or None."""
+        if self.by_id:
+            found = self.by_id.get(id(column))
+            if found is not None:
+                return found
         table = getattr(column, "table", None)
+        if table is not None:
+            for from_, positions in self.sources:
+                if table is from_:
+                    found = positions.get(column.name)
+                    if found is not None:
+                        return found
         for from_, positions in self.sources:
-            if table is from_:
-                found = positions.get(column.name)
-                if found is not None:
-                    return found
-        for from_, positions in self.sources:
-            corresponding = from_.corresponding_column(column, require_embedded=True)
+            try:
+                corresponding = from_.corresponding_column(column, require_embedded=True)
+            except AttributeError:
+                continue
             if corresponding is not None:
                 found = positions.get(corresponding.name)
                 if found is not None:
                     return found
-        raise NotSupportedError(
-            "column %s is not in the FROM clause of this statement (%s)"
-            % (_describe(column), ", ".join(str(getattr(f, "name", f)) for f, _ in self.sources) or "no FROM")
-        )
+        return None
+
+    def position(self, column: ColumnElement[Any]) -> int:
+        found = self.find(column)
+        if found is None:
+            raise NotSupportedError(
+                "column %s is not in the FROM clause of this statement (%s)"
+                % (_describe(column), ", ".join(str(getattr(f, "name", f)) for f, _ in self.sources) or "no FROM")
+            )
+        return found
+
+    def outer(self, column: ColumnElement[Any]) -> Optional[Tuple[str, int]]:
+        """``(params key, position)`` of a column of an enclosing scope."""
+        inner: Scope = self
+        scope = self.parent
+        while scope is not None:
+            pos = scope.find(column)
+            if pos is not None:
+                s: Optional[Scope] = self
+                while s is not scope and s is not None:
+                    s.correlated = True
+                    s = s.parent
+                if scope.row_key is None:
+                    scope.row_key = self.ctx.private_key("row")
+                return scope.row_key, pos
+            inner, scope = scope, scope.parent
+        return None
 
     def bind_name(self, bind: Any) -> Optional[str]:
         compiled = self.compiled
@@ -125,7 +190,42 @@ def _const(value: Any) -> Fn:
 def _visit_column(el: Any, scope: Scope) -> Fn:
     if getattr(el, "table", None) is None and el.name in scope.labels:
         return compile_expr(scope.labels[el.name], scope)
-    return _item(scope.position(el))
+    pos = scope.find(el)
+    if pos is not None:
+        return _item(pos)
+    if getattr(el, "is_literal", False):
+        value = literal_token(el.name, el.type)
+        return lambda row, params: value
+    outer = scope.outer(el)
+    if outer is not None:
+        key, i = outer
+        return lambda row, params: params[key][i]
+    return _item(scope.position(el))  # raises, naming the column
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+
+
+def literal_token(text: str, type_: Any) -> Any:
+    """The value of ``literal_column("...")`` when its text is one SQL literal
+    token (number, quoted string, NULL, TRUE/FALSE); anything else is SQL the
+    engine cannot run."""
+    token = text.strip()
+    upper = token.upper()
+    if upper == "NULL":
+        return None
+    if upper in ("TRUE", "FALSE"):
+        return upper == "TRUE"
+    if len(token) >= 2 and token[0] == token[-1] == "'":
+        return token[1:-1].replace("''", "'")
+    if _NUMBER.match(token):
+        if isinstance(type_, sqltypes.Float):
+            return float(token)
+        if isinstance(type_, sqltypes.Numeric) or not token.lstrip("+-").isdigit():
+            value = decimal.Decimal(token)
+            return float(value) if isinstance(type_, sqltypes.Numeric) and not type_.asdecimal else value
+        return int(token)
+    raise NotSupportedError("the memory dialect cannot evaluate SQL text: literal_column(%r)" % text)
 
 
 def _visit_bindparam(el: Any, scope: Scope) -> Fn:
@@ -137,7 +237,15 @@ def _visit_bindparam(el: Any, scope: Scope) -> Fn:
 
 
 def _visit_grouping(el: Any, scope: Scope) -> Fn:
-    return compile_expr(el.element, scope)
+    inner = el.element
+    if getattr(inner, "_is_select_base", False) or getattr(inner, "__visit_name__", "") in _SELECTS:
+        from .subquery import scalar_subquery
+
+        return scalar_subquery(inner, scope)
+    return compile_expr(inner, scope)
+
+
+_SELECTS = frozenset(("select", "compound_select", "select_statement_grouping"))
 
 
 def _visit_label(el: Any, scope: Scope) -> Fn:
@@ -198,7 +306,9 @@ def _visit_unary(el: Any, scope: Scope) -> Fn:
     if operator is ops.neg:
         return nulls.strict_unary(op.neg, compile_expr(el.element, scope))
     if operator is ops.exists:
-        raise unsupported(el, "EXISTS")
+        from .subquery import exists
+
+        return exists(el.element, scope)
     if operator is ops.distinct_op:
         raise unsupported(el, "DISTINCT inside an expression")
     if operator is None and modifier in (
@@ -221,7 +331,10 @@ def _operand(el: Any, scope: Scope) -> Tuple[str, Any]:
         return ("col", scope.aggregates[id(el)])
     name = el.__visit_name__
     if name == "column" and not (getattr(el, "table", None) is None and el.name in scope.labels):
-        return ("col", scope.position(el))
+        pos = scope.find(el)
+        if pos is not None:
+            return ("col", pos)
+        return ("fn", compile_expr(el, scope))
     if name == "bindparam" and not getattr(el, "expanding", False):
         bind = scope.bind_name(el)
         if bind is not None:
@@ -230,11 +343,18 @@ def _operand(el: Any, scope: Scope) -> Tuple[str, Any]:
 
 
 def _strip(el: Any) -> Any:
-    while el.__visit_name__ in ("grouping", "label") or (
-        el.__visit_name__ == "type_coerce"
-    ):
-        el = el.element if el.__visit_name__ != "type_coerce" else el.typed_expression
-    return el
+    """Unwrap groupings, labels and type_coerce (a scalar subquery's
+    grouping stays: it is the subquery)."""
+    while True:
+        name = el.__visit_name__
+        if name == "label":
+            el = el.element
+        elif name == "type_coerce":
+            el = el.typed_expression
+        elif name == "grouping" and el.element.__visit_name__ not in _SELECTS:
+            el = el.element
+        else:
+            return el
 
 
 def _comparison(compare: Callable[[Any, Any], Any], left: Any, right: Any, scope: Scope) -> Fn:
@@ -291,11 +411,25 @@ def _division(a: Any, b: Any) -> Any:
 
 
 def _true_division(a: Any, b: Any) -> Any:
+    """``/``: true division; integers divide exactly, as NUMERIC (the type
+    SQLAlchemy gives ``Integer / Integer``)."""
     if b == 0:
         raise DataError("division by zero")
+    if isinstance(a, float) or isinstance(b, float):
+        return a / b
+    return decimal.Decimal(a) / decimal.Decimal(b)
+
+
+def _floor_division(a: Any, b: Any) -> Any:
+    """``//``: integers truncate (SQL integer division), others floor."""
+    if b == 0:
+        raise DataError("division by zero")
+    if isinstance(a, int) and isinstance(b, int):
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
     if isinstance(a, decimal.Decimal) or isinstance(b, decimal.Decimal):
-        return decimal.Decimal(a) / decimal.Decimal(b)
-    return a / b
+        return (decimal.Decimal(a) / decimal.Decimal(b)).to_integral_value(decimal.ROUND_FLOOR)
+    return float(a // b)
 
 
 def _modulo(a: Any, b: Any) -> Any:
@@ -361,36 +495,36 @@ def _like(el: Any, scope: Scope, ignore_case: bool, negate: bool) -> Fn:
 
 
 def _affix(kind: str, negate: bool) -> Callable[[Any, Scope], Fn]:
-    """startswith / endswith / contains, with optional autoescape."""
+    """startswith / endswith / contains: LIKE with ``%`` added around the
+    operand, as SQLAlchemy renders them (``autoescape`` already escaped the
+    bind value and set ``escape``)."""
 
     def build(el: Any, scope: Scope) -> Fn:
         escape = el.modifiers.get("escape")
-        autoescape = el.modifiers.get("autoescape")
         left = compile_expr(el.left, scope)
         right = compile_expr(el.right, scope)
-        ignore_case = el.operator in (
-            ops.istartswith_op,
-            ops.iendswith_op,
-            ops.icontains_op,
-            ops.not_istartswith_op,
-            ops.not_iendswith_op,
-            ops.not_icontains_op,
-        )
+        ignore_case = el.operator in _CASE_INSENSITIVE
+        special = "%_" + (escape or "")
+        start = kind == "start"
+        end = kind == "end"
 
         def affix(row: Any, params: Any) -> Optional[bool]:
             a = left(row, params)
+            if a is None:
+                return None
             b = right(row, params)
-            if a is None or b is None:
+            if b is None:
                 return None
             needle = _text(b)
-            if escape is not None and not autoescape:
-                needle = _unescape(needle, escape)
             hay = _text(a)
+            if any(ch in needle for ch in special):
+                pattern = needle + "%" if start else ("%" + needle if end else "%" + needle + "%")
+                return (like_regex(pattern, escape, ignore_case).match(hay) is not None) != negate
             if ignore_case:
                 hay, needle = hay.lower(), needle.lower()
-            if kind == "start":
+            if start:
                 hit = hay.startswith(needle)
-            elif kind == "end":
+            elif end:
                 hit = hay.endswith(needle)
             else:
                 hit = needle in hay
@@ -401,15 +535,25 @@ def _affix(kind: str, negate: bool) -> Callable[[Any, Scope], Fn]:
     return build
 
 
-def _unescape(text: str, escape: str) -> str:
-    # a LIKE-wildcard in the needle is literal only when escaped; unescaped
-    # wildcards would need a pattern match, so fall back to one then.
-    return re.sub(re.escape(escape) + "(.)", r"\1", text)
+_CASE_INSENSITIVE = frozenset(
+    (
+        ops.istartswith_op,
+        ops.iendswith_op,
+        ops.icontains_op,
+        ops.not_istartswith_op,
+        ops.not_iendswith_op,
+        ops.not_icontains_op,
+    )
+)
 
 
 def _in(el: Any, scope: Scope, negate: bool) -> Fn:
     left = compile_expr(el.left, scope)
     right_el = _strip(el.right)
+    if right_el.__visit_name__ == "grouping":  # a subquery
+        from .subquery import in_subquery
+
+        return in_subquery(left, right_el.element, scope, negate)
     if right_el.__visit_name__ == "bindparam" and right_el.expanding:
         name = scope.bind_name(right_el)
         if name is None:
@@ -421,11 +565,33 @@ def _in(el: Any, scope: Scope, negate: bool) -> Fn:
         items = [compile_expr(c, scope) for c in getattr(right_el, "clauses", [right_el])]
         get_values = lambda row, params: [f(row, params) for f in items]
     else:
-        raise unsupported(right_el, "IN with a subquery")
+        from .subquery import in_subquery
+
+        return in_subquery(left, right_el, scope, negate)
+
+    if right_el.__visit_name__ == "bindparam":
+        return _in_set(left, get_values, scope.ctx.private_key("in"), negate)
 
     def in_(row: Any, params: Any) -> Optional[bool]:
         v = left(row, params)
         found = nulls.in_values(v, get_values(row, params))
+        if found is None:
+            return None
+        return found != negate
+
+    return in_
+
+
+def _in_set(left: Fn, get_values: Fn, key: str, negate: bool) -> Fn:
+    """IN over a bound list: a set built once per execution (kept in
+    ``params[key]``), so each row costs one hash probe."""
+
+    def in_(row: Any, params: Any) -> Optional[bool]:
+        v = left(row, params)
+        probe = params.get(key)
+        if probe is None:
+            probe = params[key] = nulls.InProbe(get_values(row, params))
+        found = probe.test(v)
         if found is None:
             return None
         return found != negate
@@ -491,7 +657,7 @@ _ARITHMETIC: Dict[Any, Callable[[Any, Any], Any]] = {
     ops.sub: op.sub,
     ops.mul: op.mul,
     ops.truediv: _true_division,
-    ops.floordiv: _division,
+    ops.floordiv: _floor_division,
     ops.mod: _modulo,
     ops.concat_op: _concat,
     ops.bitwise_and_op: op.and_,
@@ -696,6 +862,8 @@ _SCALAR_FUNCTIONS: Dict[str, Callable[[List[Fn]], Fn]] = {
 
 def _visit_function(el: Any, scope: Scope) -> Fn:
     name = el.name.lower()
+    if name == "next_value" and hasattr(el, "sequence"):
+        return _visit_next_value(el, scope)
     build = _SCALAR_FUNCTIONS.get(name)
     if build is None:
         raise unsupported(el, "function %s()" % el.name)
@@ -705,10 +873,11 @@ def _visit_function(el: Any, scope: Scope) -> Fn:
 
 def _visit_next_value(el: Any, scope: Scope) -> Fn:
     sequence = el.sequence
-    key = (sequence.schema, sequence.name)
     store = scope.store
 
     def next_value(row: Any, params: Any) -> Any:
+        # the executing statement's runtime resolves schema_translate_map
+        key = (store.runtime.schema(sequence.schema), sequence.name)
         data = store.sequences.get(key)
         if data is None:
             raise OperationalError("no such sequence: %s" % sequence.name)

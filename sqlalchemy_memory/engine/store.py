@@ -252,6 +252,8 @@ class Store:
         self.latch = threading.RLock()
         self.writer_changed = threading.Condition(self.latch)
         self.writer: Any = None
+        # the Runtime of the statement holding ``latch`` (sequences read it)
+        self.runtime: Any = None
 
     def table(self, schema: Optional[str], name: str) -> TableData:
         td = self.tables.get((schema, name))
