@@ -151,7 +151,8 @@ class InsertPlan(WritePlan):
         returning = self.returning
         key_of = td.key_of
         check_row = td.check_row
-        insert = txn.insert
+        link = td.link
+        inserted = txn.inserting(td).append
         for params in params_list:
             for build in self.builders:
                 values = build(params)
@@ -174,7 +175,8 @@ class InsertPlan(WritePlan):
                             % ", ".join("%s.%s" % (td.name, td.names[p]) for p in td.pk_positions)
                         )
                 check_row(row, key)
-                insert(td, key, row)
+                link(key, row)
+                inserted(key)
                 if returning is not None:
                     out.append(tuple([f(row, params) for f in returning]))
         return out, len(params_list) * len(self.row_sources), lastrowid

@@ -18,9 +18,11 @@ from typing import Any, Callable, List, Optional, Set, Tuple
 from .errors import OperationalError
 from .store import MISSING, Row, Store, TableData
 
-# An undo entry restores ``old`` under ``key`` in ``table``; DDL logs
+# An undo entry restores ``old`` under ``key`` in ``table``; an INSERT logs
+# ``(table, [keys], INSERTED)`` once per statement; DDL logs
 # ``(None, undo_function, None)``.
 UndoEntry = Tuple[Optional[TableData], Any, Any]
+INSERTED: Any = object()
 
 
 class Transaction:
@@ -54,7 +56,10 @@ class Transaction:
         snapshot = dict(td.rows)
         for table, key, old in reversed(self.undo):  # oldest entry applied last
             if table is td:
-                if old is MISSING:
+                if old is INSERTED:
+                    for k in key:
+                        snapshot.pop(k, None)
+                elif old is MISSING:
                     snapshot.pop(key, None)
                 else:
                     snapshot[key] = old
@@ -85,10 +90,12 @@ class Transaction:
         """Announce writes to ``td``; call once per statement, not per row."""
         self.dirty.add(td)
 
-    def insert(self, td: TableData, key: Any, row: Row) -> None:
-        """Store a row under a key known to be free."""
-        self.undo.append((td, key, MISSING))
-        td.link(key, row)
+    def inserting(self, td: TableData) -> List[Any]:
+        """A list for the keys one INSERT statement adds: a single undo entry
+        for the whole statement instead of one per row."""
+        keys: List[Any] = []
+        self.undo.append((td, keys, INSERTED))
+        return keys
 
     def put(self, td: TableData, key: Any, row: Row) -> None:
         """Store ``row`` under ``key``, logging what was there."""
@@ -138,6 +145,9 @@ class Transaction:
             td, key, old = undo.pop()
             if td is None:
                 key()
+            elif old is INSERTED:
+                for k in reversed(key):
+                    td.restore(k, MISSING)
             else:
                 td.restore(key, old)
 
