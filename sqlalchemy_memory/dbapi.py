@@ -114,15 +114,18 @@ class Cursor:
 
     # -- PEP 249 ------------------------------------------------------------
     def execute(self, operation: str, parameters: Any = None) -> "Cursor":
-        raise NotSupportedError(
-            "SQL text is not supported yet by the memory dialect: %r"
-            % (operation[:200],)
-        )
+        from . import sqltext  # imports the dialect, which imports this module
+
+        sqltext.execute(self, operation, [parameters])
+        return self
 
     def executemany(
         self, operation: str, seq_of_parameters: Iterable[Any]
     ) -> "Cursor":
-        return self.execute(operation)
+        from . import sqltext
+
+        sqltext.execute(self, operation, list(seq_of_parameters))
+        return self
 
     def fetchone(self) -> Optional[Tuple[Any, ...]]:
         pos = self._pos
@@ -147,6 +150,9 @@ class Cursor:
     def close(self) -> None:
         self._rows = []
         self._pos = 0
+
+    async def _async_soft_close(self) -> None:
+        """Called by SQLAlchemy's asyncio results; nothing is pending."""
 
     def setinputsizes(self, sizes: Any) -> None:
         pass

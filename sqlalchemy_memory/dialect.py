@@ -92,7 +92,10 @@ class MemoryDDLCompiler(compiler.DDLCompiler):
 
 
 class MemoryTypeCompiler(compiler.GenericTypeCompiler):
-    pass
+    """Type names for DDL logging; the store keeps Python values, not SQL types."""
+
+    def visit_JSON(self, type_: Any, **kw: Any) -> str:
+        return "JSON"
 
 
 class MemoryExecutionContext(default.DefaultExecutionContext):

@@ -250,6 +250,169 @@ class InsertTest(fixtures.TestBase):
         assert _all(engine, t) == [(1, None, None, None)]
 
 
+class DefaultsAndTypesTest(fixtures.TestBase):
+    def test_insert_default_values(self):
+        engine = create_engine("memory://")
+        metadata = MetaData()
+        t = Table(
+            "dv",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("n", Integer, server_default=text("7")),
+            Column("label", String(10)),
+        )
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            r = conn.execute(insert(t))
+            assert tuple(r.inserted_primary_key) == (1,)
+            conn.execute(insert(t))
+        with engine.connect() as conn:
+            assert conn.execute(select(t).order_by(t.c.id)).all() == [(1, 7, None), (2, 7, None)]
+
+    def test_context_sensitive_default(self):
+        engine = create_engine("memory://")
+        metadata = MetaData()
+
+        def twice(context):
+            return context.get_current_parameters()["n"] * 2
+
+        t = Table(
+            "cd",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("n", Integer),
+            Column("m", Integer, default=twice),
+        )
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(t), [{"id": 1, "n": 2}, {"id": 2, "n": 5}])
+        with engine.connect() as conn:
+            assert conn.execute(select(t).order_by(t.c.id)).all() == [(1, 2, 4), (2, 5, 10)]
+
+    def test_sql_expression_default(self):
+        engine = create_engine("memory://")
+        metadata = MetaData()
+        t = Table(
+            "sx",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("n", Integer, default=literal(3) * 4),
+        )
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(t).values(id=1))
+            conn.execute(insert(t), [{"id": 2}, {"id": 3}])
+        with engine.connect() as conn:
+            assert conn.execute(select(t.c.n).order_by(t.c.id)).scalars().all() == [12, 12, 12]
+
+    def test_onupdate(self):
+        engine = create_engine("memory://")
+        metadata = MetaData()
+        counter = itertools.count(1)
+        t = Table(
+            "ou",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("name", String(10)),
+            Column("touched", String(10), onupdate="yes"),
+            Column("version", Integer, default=0, onupdate=lambda: next(counter)),
+        )
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(t), [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+            conn.execute(update(t).where(t.c.id == 2).values(name="bb"))
+            conn.execute(update(t).where(t.c.id == 2).values(name="bbb", version=40))
+        with engine.connect() as conn:
+            rows = conn.execute(select(t).order_by(t.c.id)).all()
+        assert rows == [(1, "a", None, 0), (2, "bbb", "yes", 40)]
+
+    def test_types_round_trip(self):
+        import datetime
+        import decimal
+        import enum
+        import uuid as uuid_module
+
+        from sqlalchemy import (
+            Boolean,
+            Date,
+            DateTime,
+            Enum,
+            Float,
+            LargeBinary,
+            Numeric,
+            Uuid,
+        )
+
+        class Color(enum.Enum):
+            red = 1
+            green = 2
+
+        engine = create_engine("memory://")
+        metadata = MetaData()
+        t = Table(
+            "types",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("flag", Boolean),
+            Column("day", Date),
+            Column("moment", DateTime),
+            Column("amount", Numeric(10, 2)),
+            Column("ratio", Float),
+            Column("blob", LargeBinary),
+            Column("color", Enum(Color)),
+            Column("uid", Uuid),
+        )
+        metadata.create_all(engine)
+        uid = uuid_module.uuid4()
+        values = {
+            "id": 1,
+            "flag": True,
+            "day": datetime.date(2024, 2, 29),
+            "moment": datetime.datetime(2024, 2, 29, 12, 30, 1, 5),
+            "amount": decimal.Decimal("12.34"),
+            "ratio": 0.25,
+            "blob": b"\x00\xffdata",
+            "color": Color.green,
+            "uid": uid,
+        }
+        with engine.begin() as conn:
+            conn.execute(insert(t).values(**values))
+            conn.execute(insert(t).values(id=2))
+        with engine.connect() as conn:
+            row = conn.execute(select(t).where(t.c.id == 1)).one()
+            assert row._asdict() == values
+            assert conn.execute(select(t).where(t.c.id == 2)).one()._asdict() == {
+                "id": 2, "flag": None, "day": None, "moment": None, "amount": None,
+                "ratio": None, "blob": None, "color": None, "uid": None,
+            }
+            # comparisons use the Python values
+            assert conn.scalars(select(t.c.id).where(t.c.day > datetime.date(2024, 1, 1))).all() == [1]
+            assert conn.scalars(select(t.c.id).where(t.c.flag.is_(True))).all() == [1]
+            assert conn.scalars(select(t.c.id).where(t.c.color == Color.green)).all() == [1]
+            assert conn.scalars(select(t.c.id).where(t.c.uid == uid)).all() == [1]
+            assert conn.scalars(select(t.c.id).where(t.c.amount >= decimal.Decimal("12"))).all() == [1]
+
+
+class JSONTest(fixtures.TestBase):
+    def test_json_round_trip(self):
+        from sqlalchemy import JSON
+
+        engine = create_engine("memory://")
+        metadata = MetaData()
+        t = Table(
+            "j",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("doc", JSON),
+        )
+        metadata.create_all(engine)
+        doc = {"a": [1, 2, {"b": None}], "s": "text"}
+        with engine.begin() as conn:
+            conn.execute(insert(t), [{"id": 1, "doc": doc}, {"id": 2, "doc": [1, "x"]}])
+        with engine.connect() as conn:
+            assert conn.execute(select(t.c.doc).order_by(t.c.id)).scalars().all() == [doc, [1, "x"]]
+
+
 class WhereTest(fixtures.TestBase):
     def test_comparison_operators(self):
         engine, t = _populated()
@@ -540,6 +703,16 @@ class OrderLimitTest(fixtures.TestBase):
         with engine.connect() as conn:
             assert conn.scalars(select(t.c.id).order_by(t.c.id).offset(1).fetch(2)).all() == [2, 3]
 
+    def test_fetch_percent_and_with_ties(self):
+        engine, t = _populated()
+        with engine.connect() as conn:
+            # 50 percent of 6 rows; a fractional row count rounds up
+            assert conn.scalars(select(t.c.id).order_by(t.c.id).fetch(50, percent=True)).all() == [1, 2, 3]
+            assert conn.scalars(select(t.c.id).order_by(t.c.id).fetch(40, percent=True)).all() == [1, 2, 3]
+            # x NULLs sort first: 4 and 6 tie on NULL
+            assert conn.scalars(select(t.c.id).order_by(t.c.x).fetch(1, with_ties=True)).all() == [4, 6]
+            assert conn.scalars(select(t.c.id).order_by(t.c.x).fetch(3, with_ties=True)).all() == [4, 6, 1]
+
     def test_distinct(self):
         engine, t = _setup()
         with engine.begin() as conn:
@@ -621,6 +794,13 @@ class UpdateDeleteTest(fixtures.TestBase):
             assert conn.execute(update(t).where(t.c.x == 99).values(name="z")).rowcount == 0
             assert conn.execute(update(t).where(t.c.id == 99).values(name="z")).rowcount == 0
         assert [r._asdict() for r in _all(engine, t)] == ROWS
+
+    def test_update_rowcount_counts_matched_rows(self):
+        engine, t = _populated()
+        with engine.begin() as conn:
+            # rows 1 and 2 already hold the value: rowcount counts matched rows
+            conn.execute(update(t).where(t.c.id.in_([1, 2])).values(name="same"))
+            assert conn.execute(update(t).where(t.c.id.in_([1, 2, 3])).values(name="same")).rowcount == 3
 
     def test_update_all_rows(self):
         engine, t = _populated()

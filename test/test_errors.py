@@ -286,12 +286,6 @@ class NotSupportedTest(fixtures.TestBase):
             with pytest.raises(exc.NotSupportedError, match="DISTINCT ON"):
                 conn.execute(select(t.c.a).distinct(t.c.a))
 
-    def test_fetch_percent(self):
-        engine, t = _setup()
-        with engine.connect() as conn:
-            with pytest.raises(exc.NotSupportedError, match="PERCENT"):
-                conn.execute(select(t.c.id).order_by(t.c.id).fetch(50, percent=True))
-
     def test_unknown_function(self):
         engine, t = _setup()
         with engine.connect() as conn:
