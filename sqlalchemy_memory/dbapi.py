@@ -3,8 +3,8 @@
 SQLAlchemy talks to it like to any DBAPI driver, with one difference: the
 dialect's ``do_execute*`` hooks hand the cursor the *compiled statement* (via
 the execution context) instead of a SQL string, so nothing is parsed.  Plain
-SQL strings reach :meth:`Cursor.execute` only from ``exec_driver_sql()`` and
-``text()``; they have no evaluator yet and raise :class:`NotSupportedError`.
+SQL strings reach :meth:`Cursor.execute` only from ``exec_driver_sql()``,
+``text()`` and ``DDL()``; ``sqltext/`` parses them into the same plans.
 """
 
 from __future__ import annotations

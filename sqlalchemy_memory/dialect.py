@@ -45,8 +45,11 @@ like SQLite's ``BEGIN EXCLUSIVE``) and ``AUTOCOMMIT``.
 SQL text
 --------
 
-``text()`` and ``exec_driver_sql()`` need a SQL parser, which is not built
-yet: they raise ``sqlalchemy.exc.NotSupportedError``.
+SQL that you write yourself (``text()``, ``exec_driver_sql()``, ``DDL()``,
+``literal_column()``) is parsed with sqlglot, translated into the same Core
+constructs and run by the same planner.  The flavour accepted is ANSI plus
+SQLite's common forms; a syntax error raises ``ProgrammingError`` with its
+position, a construct not supported raises ``NotSupportedError`` quoting it.
 """
 
 from __future__ import annotations
@@ -251,6 +254,14 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         connection = cursor.connection
         txn = connection.txn
         store = txn.store
+        kind = getattr(compiled.statement, "__visit_name__", None)
+        if kind == "textual_select" or (context.isddl and kind == "ddl") or getattr(compiled, "isplaintext", False):
+            # SQL the user wrote: the SQL-text path parses it (sqltext/)
+            if len(params_list) > 1:
+                cursor.executemany(context.statement, params_list)
+            else:
+                cursor.execute(context.statement, params_list[0])
+            return
         rt = Runtime(store, txn, context.execution_options.get("schema_translate_map"))
         if context.isddl:
             with store.latch:
@@ -258,12 +269,6 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
                 txn.begin_write()
                 txn.atomically(ddl.execute_ddl, compiled.statement, rt)
             cursor._set_result(None, [], -1)
-            return
-        if compiled.isplaintext:
-            if len(params_list) > 1:
-                cursor.executemany(context.statement, params_list)
-            else:
-                cursor.execute(context.statement, params_list[0])
             return
         if context._expanded_parameters or _LITERALS_KEY in params_list[0]:
             params_list = [_unexpand(compiled, context, params_list[0])]

@@ -1,0 +1,56 @@
+"""SQL text for the memory dialect: ``text()``, ``exec_driver_sql()``,
+``literal_column()``, ``DDL()``.
+
+SQL is parsed with sqlglot (cached per string) and *translated* into
+SQLAlchemy Core constructs built on the store's own tables; those are compiled
+with the memory dialect and run by the same planner and evaluator as Core
+statements, so SQL text supports exactly what Core supports, with the same
+semantics.  Entry points:
+
+- :func:`execute` runs a statement on a DBAPI cursor (``dbapi.Cursor``);
+- :func:`expression` turns a SQL fragment into a ``ColumnElement`` for the
+  evaluator (``literal_column("x + 1")``, tableless ``column("x")``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.sql.elements import ColumnElement
+
+from .exprs import ExprBuilder, Params
+from .names import Catalog, names_for_scope
+from .parse import parse_expression
+from .run import execute
+from .statements import StatementBuilder
+
+__all__ = ["execute", "expression"]
+
+
+def expression(sql: str, scope: Any, type_: Any = None) -> ColumnElement[Any]:
+    """The SQLAlchemy element for the SQL expression fragment ``sql``.
+
+    ``scope`` is the evaluator's ``engine.expr.Scope``: names in ``sql``
+    resolve to columns of ``scope.sources`` (each a FROM clause; joins are
+    searched table by table, ``t.x`` by table or alias name), then to
+    ``scope.labels``, then through ``scope.parent`` (correlation); subqueries
+    look tables up in ``scope.store``.  The
+    result contains only columns of those FROM clauses, bind parameters that
+    carry their own values (literals), functions and operators, so
+    ``compile_expr(result, scope)`` evaluates it.  ``type_`` (e.g. the
+    ``literal_column``'s type) decides how a bare literal is read: ``5.52``
+    is a ``Decimal`` by default and a ``float`` for ``Float``.
+
+    Raises ``ProgrammingError`` for a syntax error, ``NotSupportedError`` for
+    a construct with no Core equivalent (including ``:name`` placeholders,
+    whose values the statement's parameters do not carry), and
+    ``OperationalError`` for an unknown column.
+    """
+    tree = parse_expression(sql)
+    params = Params(allow_binds=False)
+    store = getattr(scope, "store", None)
+    subquery = StatementBuilder(Catalog(store), params).subquery if store is not None else None
+    builder = ExprBuilder(params, subquery=subquery)
+    names = names_for_scope(scope)
+    hint = None if type_ is None or type_._isnull else type_
+    return builder(tree, names, hint)

@@ -1,0 +1,166 @@
+"""Execute SQL text on a DBAPI cursor: translate, compile, plan, run.
+
+A translated statement is compiled with a ``MemoryDialect`` and run through
+``engine.planner`` like any Core statement.  The compiled statement (and so
+its plan) is cached per store and SQL string, and rebuilt when a table it
+names has been dropped or re-created.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from typing import Any, Dict, Mapping, Sequence
+
+from sqlglot import exp
+
+from ..engine import ddl, planner
+from ..engine.errors import DataError, ProgrammingError
+from ..engine.runtime import Runtime
+from .exprs import Params
+from .names import Catalog, catalogs
+from .parse import Prepared, TxnControl, prepare, txn_control, unsupported
+from .schema import SchemaBuilder
+from .statements import StatementBuilder
+
+_CACHE_SIZE = 256
+_cache: "weakref.WeakKeyDictionary[Any, OrderedDict[str, Any]]" = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+_dialect: Any = None
+
+
+class Translated:
+    """A compiled statement and what validates it."""
+
+    __slots__ = ("compiled", "used", "names")
+
+    def __init__(self, compiled: Any, used: Dict[Any, Any], names: Sequence[str]) -> None:
+        self.compiled = compiled
+        self.used = used  # (catalog, (schema, name)) -> TableData / view it was built against
+        self.names = frozenset(names)  # user bind names the statement needs
+
+    def valid(self, store: Any) -> bool:
+        where = dict(catalogs(store))
+        return all(where[kind].get(key) is obj for (kind, key), obj in self.used.items())
+
+
+def memory_dialect() -> Any:
+    global _dialect
+    if _dialect is None:
+        from ..dialect import MemoryDialect
+
+        _dialect = MemoryDialect()
+    return _dialect
+
+
+def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
+    """Run ``sql`` once per parameter set and leave the result on ``cursor``."""
+    txn = cursor.connection.txn
+    control = txn_control(sql)
+    if control is not None:
+        _transaction(txn, control)
+        cursor._set_result(None, [], -1)
+        return
+    prepared = prepare(sql)
+    tree = prepared.tree
+    store = txn.store
+    rt = Runtime(store, txn)
+    if isinstance(tree, (exp.Create, exp.Drop)):
+        with store.latch:
+            element = SchemaBuilder(Catalog(store), Params(prepared.renamed)).build(tree)
+            store.runtime = rt
+            txn.begin_write()
+            txn.atomically(ddl.execute_ddl, element, rt)
+        cursor._set_result(None, [], -1)
+        return
+    if not isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery, exp.Insert, exp.Update, exp.Delete)):
+        raise unsupported(tree, "statement")
+    with store.latch:
+        translated = _translated(store, sql, prepared)
+        compiled = translated.compiled
+        values = [_bind_values(p, prepared, translated) for p in params_list]
+        if not values:  # executemany() with no parameter sets
+            cursor._set_result(None, [], 0)
+            return
+        store.runtime = rt
+        plan = planner.plan_for(compiled, rt)
+        if plan.writes or getattr(txn, "serializable", False):
+            txn.begin_write()
+        try:
+            rows, rowcount, lastrowid = txn.atomically(plan.run, rt, [compiled.construct_params(v) for v in values])
+        except (TypeError, ValueError, ArithmeticError) as err:
+            raise DataError("%s: %s" % (type(err).__name__, err)) from err
+    cursor._set_result(plan.description, rows, rowcount, lastrowid)
+
+
+def _translated(store: Any, sql: str, prepared: Prepared) -> Translated:
+    with _cache_lock:
+        entries = _cache.get(store)
+        if entries is None:
+            entries = _cache[store] = OrderedDict()
+        hit = entries.get(sql)
+        if hit is not None and hit.valid(store):
+            entries.move_to_end(sql)
+            return hit
+    translated = translate(store, prepared)
+    with _cache_lock:
+        entries[sql] = translated
+        if len(entries) > _CACHE_SIZE:
+            entries.popitem(last=False)
+    return translated
+
+
+def translate(store: Any, prepared: Prepared) -> Translated:
+    """Build and compile the SQLAlchemy statement for a parsed query or DML."""
+    catalog = Catalog(store)
+    params = Params(prepared.renamed)
+    builder = StatementBuilder(catalog, params)
+    tree = prepared.tree
+    if isinstance(tree, exp.Insert):
+        stmt = builder.insert(tree)
+    elif isinstance(tree, exp.Update):
+        stmt = builder.update(tree)
+    elif isinstance(tree, exp.Delete):
+        stmt = builder.delete(tree)
+    else:
+        stmt = builder.query(tree)
+    compiled = stmt.compile(dialect=memory_dialect())
+    return Translated(compiled, dict(catalog.used), params.names)
+
+
+def _bind_values(params: Any, prepared: Prepared, translated: Translated) -> Dict[str, Any]:
+    if params is None:
+        values: Dict[str, Any] = {}
+    elif isinstance(params, Mapping):
+        if prepared.positional:
+            raise ProgrammingError("SQL text with ? placeholders needs a sequence of parameters")
+        values = {k: v for k, v in params.items() if not (isinstance(k, str) and k.startswith("\x00"))}
+    else:
+        seq = list(params)
+        if len(seq) != prepared.positional:
+            raise ProgrammingError(
+                "Incorrect number of bindings supplied. The current statement uses %d, and there are %d supplied."
+                % (prepared.positional, len(seq))
+            )
+        values = {"_pos_%d" % (i + 1): v for i, v in enumerate(seq)}
+    missing = translated.names.difference(values)
+    if missing:
+        raise ProgrammingError("You did not supply a value for binding parameter :%s" % sorted(missing)[0])
+    return values
+
+
+def _transaction(txn: Any, control: TxnControl) -> None:
+    action = control.action
+    if action == "begin":
+        return  # a transaction is always open; it commits or rolls back
+    if action == "commit":
+        txn.commit()
+    elif action == "rollback":
+        txn.rollback()
+    elif action == "savepoint":
+        txn.savepoint(control.name)
+    elif action == "rollback_to":
+        txn.rollback_to(control.name)
+    elif action == "release":
+        txn.release(control.name)
