@@ -62,7 +62,7 @@ from sqlalchemy.engine import default
 from sqlalchemy.sql import compiler
 
 from . import dbapi as memory_dbapi
-from .engine import ddl, planner
+from .engine import planner
 from .engine.runtime import Runtime
 from .engine.store import Store, named_store
 from .reflection import MemoryReflection
@@ -265,23 +265,14 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         rt = Runtime(store, txn, context.execution_options.get("schema_translate_map"))
         if context.isddl:
             with store.latch:
-                store.runtime = rt
-                txn.begin_write()
-                txn.atomically(ddl.execute_ddl, compiled.statement, rt)
+                planner.run_ddl(compiled.statement, rt)
             cursor._set_result(None, [], -1)
             return
         if context._expanded_parameters or _LITERALS_KEY in params_list[0]:
             params_list = [_unexpand(compiled, context, params_list[0])]
         with store.latch:
-            store.runtime = rt
-            plan = planner.plan_for(compiled, rt)
-            if plan.writes or txn.serializable:
-                txn.begin_write()
-            try:
-                rows, rowcount, lastrowid = txn.atomically(plan.run, rt, params_list)
-            except (TypeError, ValueError, ArithmeticError) as err:
-                raise memory_dbapi.DataError("%s: %s" % (type(err).__name__, err)) from err
-        cursor._set_result(plan.description, rows, rowcount, lastrowid)
+            outcome = planner.run_compiled(compiled, rt, params_list)
+        cursor._set_result(*outcome)
 
 
 def _unexpand(compiled: Any, context: Any, params: Dict[str, Any]) -> Dict[str, Any]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Tuple
 
+from . import ddl
 from .dml import plan_delete, plan_insert, plan_update
+from .errors import DataError
 from .expr import unsupported
 from .runtime import Runtime
 from .select import plan_select
@@ -46,7 +48,7 @@ def _build(compiled: Any, rt: Runtime) -> Any:
         plan.writes = True
     else:
         stmt = compiled.compile_state.statement if compiled.compile_state is not None else compiled.statement
-        if getattr(stmt, "__visit_name__", None) != "select":
+        if getattr(stmt, "__visit_name__", None) not in ("select", "compound_select"):
             raise unsupported(stmt, "statement")
         plan = plan_select(compiled, rt)
         plan.writes = False
@@ -62,3 +64,24 @@ def _build(compiled: Any, rt: Runtime) -> Any:
 def explain(compiled: Any, rt: Runtime) -> str:
     """The plan of a compiled statement, one step a line."""
     return "\n".join(plan_for(compiled, rt).explain())
+
+
+def run_compiled(compiled: Any, rt: Runtime, params_list: Sequence[Any]) -> Outcome:
+    """Plan (cached) and run one statement atomically; hold ``store.latch``."""
+    txn = rt.txn
+    rt.store.runtime = rt
+    plan = plan_for(compiled, rt)
+    if plan.writes or txn.serializable:
+        txn.begin_write()
+    try:
+        rows, rowcount, lastrowid = txn.atomically(plan.run, rt, params_list)
+    except (TypeError, ValueError, ArithmeticError) as err:
+        raise DataError("%s: %s" % (type(err).__name__, err)) from err
+    return plan.description, rows, rowcount, lastrowid
+
+
+def run_ddl(element: Any, rt: Runtime) -> None:
+    """Apply one DDL element atomically; hold ``store.latch``."""
+    rt.store.runtime = rt
+    rt.txn.begin_write()
+    rt.txn.atomically(ddl.execute_ddl, element, rt)

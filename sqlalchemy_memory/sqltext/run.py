@@ -15,8 +15,8 @@ from typing import Any, Dict, Mapping, Sequence
 
 from sqlglot import exp
 
-from ..engine import ddl, planner
-from ..engine.errors import DataError, ProgrammingError
+from ..engine import planner
+from ..engine.errors import ProgrammingError
 from ..engine.runtime import Runtime
 from .exprs import Params
 from .names import Catalog, catalogs
@@ -69,9 +69,7 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
     if isinstance(tree, (exp.Create, exp.Drop)):
         with store.latch:
             element = SchemaBuilder(Catalog(store), Params(prepared.renamed)).build(tree)
-            store.runtime = rt
-            txn.begin_write()
-            txn.atomically(ddl.execute_ddl, element, rt)
+            planner.run_ddl(element, rt)
         cursor._set_result(None, [], -1)
         return
     if not isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery, exp.Insert, exp.Update, exp.Delete)):
@@ -83,15 +81,8 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
         if not values:  # executemany() with no parameter sets
             cursor._set_result(None, [], 0)
             return
-        store.runtime = rt
-        plan = planner.plan_for(compiled, rt)
-        if plan.writes or getattr(txn, "serializable", False):
-            txn.begin_write()
-        try:
-            rows, rowcount, lastrowid = txn.atomically(plan.run, rt, [compiled.construct_params(v) for v in values])
-        except (TypeError, ValueError, ArithmeticError) as err:
-            raise DataError("%s: %s" % (type(err).__name__, err)) from err
-    cursor._set_result(plan.description, rows, rowcount, lastrowid)
+        outcome = planner.run_compiled(compiled, rt, [compiled.construct_params(v) for v in values])
+    cursor._set_result(*outcome)
 
 
 def _translated(store: Any, sql: str, prepared: Prepared) -> Translated:
