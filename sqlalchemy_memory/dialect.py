@@ -172,8 +172,10 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
 
     _isolation_levels = ("READ COMMITTED", "SERIALIZABLE", "AUTOCOMMIT")
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, json_serializer: Any = None, json_deserializer: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._json_serializer = json_serializer
+        self._json_deserializer = json_deserializer
         self.store: Store = Store()
 
     @classmethod
