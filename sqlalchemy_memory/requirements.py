@@ -80,6 +80,135 @@ class Requirements(SuiteRequirements):
     def reflects_pk_names(self) -> Rule:
         return _open()
 
+    # -- reflection ---------------------------------------------------------
+    @property
+    def constraint_comment_reflection(self) -> Rule:
+        return _open()
+
+    @property
+    def check_constraint_reflection(self) -> Rule:
+        return _open()
+
+    @property
+    def inline_check_constraint_reflection(self) -> Rule:
+        return _open()
+
+    @property
+    def reflect_table_options(self) -> Rule:
+        return _open()
+
+    @property
+    def temp_table_names(self) -> Rule:
+        return _open()
+
+    @property
+    def has_temp_table(self) -> Rule:
+        return _open()
+
+    @property
+    def temp_table_comment_reflection(self) -> Rule:
+        return _open()
+
+    @property
+    def foreign_key_constraint_option_reflection_ondelete(self) -> Rule:
+        return _open()
+
+    @property
+    def foreign_key_constraint_option_reflection_onupdate(self) -> Rule:
+        return _open()
+
+    @property
+    def fk_constraint_option_reflection_ondelete_restrict(self) -> Rule:
+        return _open()
+
+    @property
+    def fk_constraint_option_reflection_onupdate_restrict(self) -> Rule:
+        return _open()
+
+    @property
+    def fk_constraint_option_reflection_ondelete_noaction(self) -> Rule:
+        return _open()
+
+    @property
+    def reflect_indexes_with_expressions(self) -> Rule:
+        return _open()
+
+    @property
+    def indexes_with_expressions(self) -> Rule:
+        return _open()
+
+    @property
+    def indexes_check_column_order(self) -> Rule:
+        return _open()
+
+    @property
+    def column_collation_reflection(self) -> Rule:
+        return _open()
+
+    @property
+    def nvarchar_types(self) -> Rule:
+        return _open()
+
+    @property
+    def reflect_tables_no_columns(self) -> Rule:
+        return _open()
+
+    @property
+    def repeated_column_foreign_keys(self) -> Rule:
+        return _open()
+
+    @property
+    def repeated_remote_col_foreign_keys(self) -> Rule:
+        return _open()
+
+    @property
+    def computed_columns_reflect_persisted(self) -> Rule:
+        return _open()
+
+    @property
+    def expression_server_defaults(self) -> Rule:
+        return _open()
+
+    @property
+    def create_table_as(self) -> Rule:
+        return _open()
+
+    @property
+    def create_temp_table_as(self) -> Rule:
+        return _open()
+
+    @property
+    def cross_schema_fk_reflection(self) -> Rule:
+        return exclusions.closed("cross-schema foreign key reflection: there is no default schema name to qualify local tables with")
+
+    @property
+    def unique_constraints_reflect_as_index(self) -> Rule:
+        return exclusions.closed("unique constraints reflect as declared, not also as indexes")
+
+    @property
+    def unique_index_reflect_as_unique_constraints(self) -> Rule:
+        return exclusions.closed("unique indexes reflect as declared, not also as constraints")
+
+    @property
+    def foreign_keys_reflect_as_index(self) -> Rule:
+        return exclusions.closed("foreign keys reflect as declared, not also as indexes")
+
+    @property
+    def index_reflects_included_columns(self) -> Rule:
+        return exclusions.closed("INCLUDE columns on indexes: not built yet")
+
+    @property
+    def reflect_indexes_with_ascdesc_as_expression(self) -> Rule:
+        return exclusions.closed("DESC index columns reflect as column sorting, not as expressions")
+
+    @property
+    def identity_columns(self) -> Rule:
+        return exclusions.closed("Identity() columns: values are not generated yet")
+
+    @property
+    def computed_columns(self) -> Rule:
+        return exclusions.closed("Computed() columns: values are not generated yet")
+
     # -- DML ----------------------------------------------------------------
     @property
     def dbapi_lastrowid(self) -> Rule:

@@ -2,17 +2,23 @@
 
 Each change is logged in the transaction's undo log, so DDL is transactional
 (as in SQLite and PostgreSQL): rolling back a ``CREATE TABLE`` removes it.
+Views keep their ``Select`` (``views.py``); ``CREATE TABLE AS`` and
+materialized views run it through the planner once.  Textual ``DDL("...")``
+is turned into these same elements by the SQL-text path (``sqltext/``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from sqlalchemy import Index
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.base import _NoneName
 
-from .errors import NotSupportedError, OperationalError, ProgrammingError
+from .errors import IntegrityError, NotSupportedError, OperationalError
 from .runtime import Runtime
-from .store import SequenceData, Store, TableData
+from .store import Row, SequenceData, Store, TableData
+from .views import ViewData, views_of
 
 
 def execute_ddl(element: Any, rt: Runtime) -> None:
@@ -33,12 +39,17 @@ def _check_schema(store: Store, schema: Optional[str]) -> None:
         raise OperationalError("unknown database schema: %s" % schema)
 
 
+def _exists(store: Store, key: Tuple[Optional[str], str]) -> bool:
+    """Tables and views share one namespace, as in SQL databases."""
+    return key in store.tables or key in views_of(store)
+
+
 def create_table(element: Any, rt: Runtime) -> None:
     table = element.element
     store = rt.store
     schema = rt.schema(table.schema)
     key = (schema, table.name)
-    if key in store.tables:
+    if _exists(store, key):
         if getattr(element, "if_not_exists", False):
             return
         raise OperationalError("table %s already exists" % _qualified(schema, table.name))
@@ -46,14 +57,71 @@ def create_table(element: Any, rt: Runtime) -> None:
     copy = store.copy_table(table, schema)
     for index in list(copy.indexes):  # CREATE INDEX comes as its own DDL
         copy.indexes.discard(index)
+    _name_constraints(copy)
+    _add_table(rt, key, copy)
+
+
+def _add_table(rt: Runtime, key: Tuple[Optional[str], str], copy: Table) -> TableData:
+    store = rt.store
     td = TableData(copy)
-    store.tables[key] = td
+    rt.txn.log_ddl(lambda: store.metadata.remove(copy))
+    _set_table(rt, key, td)
+    return td
+
+
+def _set_table(rt: Runtime, key: Tuple[Optional[str], str], td: Optional[TableData]) -> None:
+    """Create or drop a catalog entry; the transaction keeps it from other
+    connections until commit (``Transaction.set_table``)."""
+    set_table = getattr(rt.txn, "set_table", None)
+    if set_table is not None:
+        set_table(key, td)
+        return
+    tables = rt.store.tables
+    old = tables.pop(key, None)
+    if td is not None:
+        tables[key] = td
 
     def undo() -> None:
-        store.tables.pop(key, None)
-        store.metadata.remove(copy)
+        tables.pop(key, None)
+        if old is not None:
+            tables[key] = old
 
     rt.txn.log_ddl(undo)
+
+
+def _name_constraints(table: Table) -> None:
+    """Name unnamed constraints as PostgreSQL does (``t_pkey``,
+    ``t_col_key``, ``t_col_fkey``, ``t_check``): reflection and error
+    messages then have a name for every constraint."""
+    taken = {str(c.name) for c in table.constraints if not _unnamed(c)}
+    taken.update(str(c.name) for col in table.columns for c in col.constraints if not _unnamed(c))
+
+    def fresh(base: str) -> str:
+        name, n = base, 0
+        while name in taken:
+            n += 1
+            name = "%s%d" % (base, n)
+        taken.add(name)
+        return name
+
+    column_checks = [c for col in table.columns for c in col.constraints]
+    for cons in sorted([*table.constraints, *column_checks], key=lambda c: getattr(c, "_creation_order", 0)):
+        if not _unnamed(cons):
+            continue
+        cols = "_".join(c.name for c in getattr(cons, "columns", ()))
+        if isinstance(cons, PrimaryKeyConstraint):
+            if cons.columns:
+                cons.name = fresh("%s_pkey" % table.name)
+        elif isinstance(cons, UniqueConstraint):
+            cons.name = fresh("%s_%s_key" % (table.name, cols))
+        elif isinstance(cons, ForeignKeyConstraint):
+            cons.name = fresh("%s_%s_fkey" % (table.name, cols))
+        elif isinstance(cons, CheckConstraint):
+            cons.name = fresh("%s_check" % table.name)
+
+
+def _unnamed(cons: Any) -> bool:
+    return cons.name is None or isinstance(cons.name, _NoneName)
 
 
 def drop_table(element: Any, rt: Runtime) -> None:
@@ -66,16 +134,29 @@ def drop_table(element: Any, rt: Runtime) -> None:
         if getattr(element, "if_exists", False):
             return
         raise OperationalError("no such table: %s" % _qualified(schema, table.name))
-    del store.tables[key]
+    if key in views_of(store):
+        raise OperationalError("%s is a view: use DROP VIEW" % _qualified(schema, table.name))
+    _remove_table(rt, key, td)
+
+
+def _remove_table(rt: Runtime, key: Tuple[Optional[str], str], td: TableData) -> None:
+    store = rt.store
     owned = {k: v for k, v in store.index_owners.items() if v is td}
     for k in owned:
         del store.index_owners[k]
+    rt.txn.log_ddl(lambda: store.index_owners.update(owned))
+    _set_table(rt, key, None)
 
-    def undo() -> None:
-        store.tables[key] = td
-        store.index_owners.update(owned)
 
-    rt.txn.log_ddl(undo)
+_SORT_OPS = (operators.asc_op, operators.desc_op, operators.nulls_first_op, operators.nulls_last_op)
+
+
+def _sorted_column(expression: Any) -> Any:
+    """The column under ``col.desc()`` and the like (``None`` when there is
+    none): ordering does not matter to a hash index."""
+    while getattr(expression, "modifier", None) in _SORT_OPS:
+        expression = expression.element
+    return expression if expression.__visit_name__ == "column" else None
 
 
 def create_index(element: Any, rt: Runtime) -> None:
@@ -89,20 +170,24 @@ def create_index(element: Any, rt: Runtime) -> None:
         if getattr(element, "if_not_exists", False):
             return
         raise OperationalError("index %s already exists" % index.name)
-    names = [getattr(e, "name", None) for e in index.expressions]
+    columns = [_sorted_column(e) for e in index.expressions]
+    names = [c.name if c is not None else None for c in columns]
     plain = all(isinstance(n, str) and n in td.position for n in names)
     if plain:
-        td.add_index(str(index.name), names, unique=bool(index.unique), kind="unique index" if index.unique else "index")
-        copy = Index(index.name, *[td.table.c[n] for n in names], unique=bool(index.unique))
+        td.add_index(str(index.name), names, unique=bool(index.unique), kind="unique index" if index.unique else "index")  # type: ignore[arg-type]
     elif index.unique:
         raise NotSupportedError(
             "unique expression index %s on %s is not supported by the memory dialect yet"
             % (index.name, td.name)
         )
-    else:
-        # an expression index only speeds up queries: record it for
-        # reflection; queries scan instead
-        copy = Index(index.name, *[_copy_expression(e, td.table) for e in index.expressions])
+    # an expression index only speeds up queries: it is recorded for
+    # reflection, and queries scan instead
+    copy = Index(
+        index.name,
+        *[_copy_expression(e, td.table) for e in index.expressions],
+        unique=bool(index.unique),
+        _table=td.table,
+    )
     store.index_owners[key] = td
 
     def undo() -> None:
@@ -208,9 +293,133 @@ def _store_column(element: Any, rt: Runtime) -> Any:
 
 
 def _textual_ddl(element: Any, rt: Runtime) -> None:
-    raise NotSupportedError(
-        "textual DDL is not supported by the memory dialect yet: %r" % (str(element.statement)[:200],)
+    # the dialect sends DDL("...") to the SQL-text path (sqltext/), which
+    # turns it into DDL elements; reaching here means it was bypassed
+    raise NotSupportedError("textual DDL is run by the SQL-text path: %r" % (str(element.statement)[:200],))
+
+
+# -- views and CREATE TABLE AS ---------------------------------------------------
+
+
+def run_select(select: Any, rt: Runtime) -> List[Row]:
+    """Rows of a SQLAlchemy ``Select`` (bind values taken from the statement),
+    run through the query planner like any statement."""
+    from . import planner
+
+    compiled = select.compile(dialect=_dialect())
+    plan = planner.plan_for(compiled, rt)
+    rows, _, _ = plan.run(rt, [compiled.construct_params()])
+    return [tuple(r) for r in rows]
+
+
+_DIALECT: List[Any] = []
+
+
+def _dialect() -> Any:
+    """A memory dialect to compile stored selects with (the module cannot
+    import the dialect at load time: the dialect imports this module)."""
+    if not _DIALECT:
+        from ..dialect import MemoryDialect
+
+        _DIALECT.append(MemoryDialect())
+    return _DIALECT[0]
+
+
+def fill_table(td: TableData, rows: List[Row], rt: Runtime) -> None:
+    """Insert ``rows`` (already in column order) into a new table."""
+    txn = rt.txn
+    txn.writing(td)
+    inserted = txn.inserting(td).append  # one undo entry for all the rows
+    for row in rows:
+        td.check_row(row, None)
+        key = td.new_key(row)
+        if key in td.rows:
+            raise IntegrityError("UNIQUE constraint failed: %s (primary key)" % td.name)
+        td.link(key, row)
+        inserted(key)
+
+
+def create_table_as(element: Any, rt: Runtime) -> None:
+    table = element.table
+    store = rt.store
+    schema = rt.schema(table.schema)
+    key = (schema, table.name)
+    if _exists(store, key):
+        if element.if_not_exists:
+            return
+        raise OperationalError("table %s already exists" % _qualified(schema, table.name))
+    _check_schema(store, schema)
+    rows = run_select(element.selectable, rt)
+    copy = store.copy_table(table, schema)
+    if element.temporary:
+        copy._prefixes = ["TEMPORARY"]
+    fill_table(_add_table(rt, key, copy), rows, rt)
+
+
+def create_view(element: Any, rt: Runtime) -> None:
+    table = element.table
+    add_view(
+        rt,
+        table,
+        rt.schema(table.schema),
+        element.selectable,
+        None,
+        temporary=element.temporary,
+        materialized=getattr(element, "materialized", False),
+        or_replace=getattr(element, "or_replace", False),
+        if_not_exists=bool(getattr(element, "if_not_exists", False)),
     )
+
+
+def add_view(
+    rt: Runtime,
+    table: Table,
+    schema: Optional[str],
+    select: Any,
+    definition: Optional[str],
+    temporary: bool = False,
+    materialized: bool = False,
+    or_replace: bool = False,
+    if_not_exists: bool = False,
+) -> None:
+    """Create a view named like ``table`` with ``table``'s columns."""
+    store = rt.store
+    views = views_of(store)
+    key = (schema, table.name)
+    if _exists(store, key):
+        if if_not_exists:
+            return
+        old = views.get(key)
+        if not (or_replace and old is not None and not old.materialized):
+            raise OperationalError("table %s already exists" % _qualified(schema, table.name))
+        drop_view_key(rt, key)
+    _check_schema(store, schema)
+    rows = run_select(select, rt) if materialized else None
+    copy = store.copy_table(table, schema)
+    view = ViewData(copy, select, definition, temporary=temporary, materialized=materialized)
+    if rows is not None:
+        fill_table(_add_table(rt, key, copy), rows, rt)
+    views[key] = view
+    rt.txn.log_ddl(lambda: views.pop(key, None))
+
+
+def drop_view(element: Any, rt: Runtime) -> None:
+    table = element.element
+    schema = rt.schema(table.schema)
+    key = (schema, table.name)
+    if key not in views_of(rt.store):
+        if element.if_exists:
+            return
+        raise OperationalError("no such view: %s" % _qualified(schema, table.name))
+    drop_view_key(rt, key)
+
+
+def drop_view_key(rt: Runtime, key: Tuple[Optional[str], str]) -> None:
+    views = views_of(rt.store)
+    view = views.pop(key)
+    rt.txn.log_ddl(lambda: views.__setitem__(key, view))
+    if view.materialized:
+        _remove_table(rt, key, rt.store.tables[key])
 
 
 _HANDLERS: Dict[str, Callable[[Any, Runtime], None]] = {
@@ -227,6 +436,9 @@ _HANDLERS: Dict[str, Callable[[Any, Runtime], None]] = {
     "set_column_comment": _set_comment(_store_column, lambda e: e.element.comment),
     "drop_column_comment": _set_comment(_store_column, lambda e: None),
     "ddl": _textual_ddl,
+    "create_table_as": create_table_as,
+    "create_view": create_view,
+    "drop_view": drop_view,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, NamedTuple, Optional
 
+from .errors import OperationalError
 from .store import Row, Store, TableData
 from .txn import Transaction
 
@@ -46,11 +47,17 @@ class Runtime:
         return schema
 
     def table(self, ref: TableRef) -> TableData:
-        if self.schema_map:
-            return self.store.table(self.schema(ref.schema), ref.name)
-        td = self.store.tables.get(ref)  # a TableRef is its own catalog key
+        store = self.store
+        writer = store.writer
+        if self.schema_map or (writer is not None and writer.replaced_tables and writer is not self.txn):
+            key = (self.schema(ref.schema), ref.name)
+            td = self.txn.visible_table(key)
+            if td is None:
+                raise OperationalError("no such table: %s" % ".".join(k for k in key if k))
+            return td
+        td = store.tables.get(ref)  # a TableRef is its own catalog key
         if td is None:
-            return self.store.table(ref.schema, ref.name)  # raises "no such table"
+            return store.table(ref.schema, ref.name)  # raises "no such table"
         return td
 
     def view(self, ref: TableRef) -> Dict[Any, Row]:

@@ -270,7 +270,9 @@ class Store:
         )
         if existing is not None:
             self.metadata.remove(existing)
-        return table.to_metadata(self.metadata, schema=schema)
+        copy = table.to_metadata(self.metadata, schema=schema)
+        copy._prefixes = list(table._prefixes)  # to_metadata drops TEMPORARY
+        return copy
 
 
 _named_stores: "weakref.WeakValueDictionary[str, Store]" = weakref.WeakValueDictionary()

@@ -13,7 +13,7 @@ this on its hot path.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .errors import OperationalError
 from .store import MISSING, Row, Store, TableData
@@ -41,6 +41,9 @@ class Transaction:
         self.serializable = False  # take the write lock at the first statement
         self.undo: List[UndoEntry] = []
         self.dirty: Set[TableData] = set()  # tables with rows in the undo log
+        # committed catalog entries of tables this transaction created or
+        # dropped (MISSING: none), which other connections keep seeing
+        self.replaced_tables: Dict[Any, Any] = {}
         self.savepoints: List[Tuple[str, int]] = []
 
     # -- reading ------------------------------------------------------------
@@ -111,6 +114,33 @@ class Transaction:
         td.unlink(key)
         return old
 
+    def set_table(self, key: Any, td: Optional[TableData]) -> None:
+        """Create (``td``) or drop (``None``) a catalog entry, transactionally."""
+        tables = self.store.tables
+        old = tables.get(key, MISSING)
+        self.replaced_tables.setdefault(key, old)
+        if td is None:
+            tables.pop(key, None)
+        else:
+            tables[key] = td
+
+        def undo() -> None:
+            if old is MISSING:
+                tables.pop(key, None)
+            else:
+                tables[key] = old
+
+        self.log_ddl(undo)
+
+    def visible_table(self, key: Any) -> Optional[TableData]:
+        """The table under ``key`` as this connection may see it."""
+        td = self.store.tables.get(key)
+        writer = self.store.writer
+        if writer is not None and writer is not self and key in writer.replaced_tables:
+            old = writer.replaced_tables[key]
+            return None if old is MISSING else old
+        return td
+
     def log_ddl(self, undo: Callable[[], None]) -> None:
         self.undo.append((None, undo, None))
 
@@ -155,6 +185,7 @@ class Transaction:
         self.undo = []
         self.savepoints = []
         self.dirty = set()
+        self.replaced_tables = {}
         store = self.store
         if store.writer is self:
             store.writer = None
