@@ -19,133 +19,13 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import operators as ops
-from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+from sqlalchemy.sql.elements import ClauseElement
 
 from . import nulls
 from .errors import DataError, NotSupportedError, OperationalError
+from .scope import RUNTIME_KEY, PlanContext, Scope, _describe, runtime_of  # noqa: F401 - re-exported
 
 Fn = Callable[[Any, Any], Any]
-
-
-class PlanContext:
-    """Shared by every scope of one statement's plan: the compiled object,
-    the tables the plan depends on, and a counter for private param keys."""
-
-    def __init__(self, compiled: Any, store: Any = None, rt: Any = None) -> None:
-        self.compiled = compiled
-        self.store = store
-        self.rt = rt
-        self.layouts: List[Tuple[Any, Tuple[str, ...]]] = []
-        self._keys = 0
-
-    def private_key(self, what: str) -> str:
-        """A params key no bind name can take (they never hold NUL)."""
-        self._keys += 1
-        return "\x00%s%d" % (what, self._keys)
-
-
-class Scope:
-    """Resolves columns to row positions and bind parameters to names.
-
-    ``sources`` lists ``(FromClause, name -> absolute position)``: a row of a
-    multi-source plan is the concatenation of the sources' rows.  A nested
-    scope (subquery) has a ``parent``: a column found only there compiles to
-    a read of the enclosing row, which the subquery's caller stores in
-    ``params[parent.row_key]`` before running the inner plan.
-    """
-
-    def __init__(
-        self,
-        compiled: Any,
-        sources: Sequence[Tuple[Any, Dict[str, int]]] = (),
-        store: Any = None,
-        parent: Optional["Scope"] = None,
-        ctx: Optional[PlanContext] = None,
-    ) -> None:
-        self.compiled = compiled
-        self.store = store  # for sequences; plans are cached per engine, hence per store
-        self.sources = list(sources)  # (FromClause, column name -> position)
-        self.by_id: Dict[int, int] = {}  # id(column) -> position, for derived outputs
-        self.aggregates: Dict[int, int] = {}  # id(aggregate element) -> position
-        self.labels: Dict[str, ColumnElement[Any]] = {}
-        self.parent = parent
-        self.ctx = ctx if ctx is not None else (parent.ctx if parent is not None else PlanContext(compiled, store))
-        self.row_key: Optional[str] = None  # set once a nested scope reads this scope's row
-        self.correlated = False  # reads a row of an enclosing scope
-        self.correlate_froms: Any = frozenset()  # SQLAlchemy's correlation sets
-        self.asfrom_froms: Any = frozenset()
-
-    def find(self, column: ColumnElement[Any]) -> Optional[int]:
-        """The position of ``column`` in this scope's rows, or None."""
-        if self.by_id:
-            found = self.by_id.get(id(column))
-            if found is not None:
-                return found
-        table = getattr(column, "table", None)
-        if table is not None:
-            for from_, positions in self.sources:
-                if table is from_:
-                    found = positions.get(column.name)
-                    if found is not None:
-                        return found
-        for from_, positions in self.sources:
-            try:
-                corresponding = from_.corresponding_column(column, require_embedded=True)
-            except AttributeError:
-                continue
-            if corresponding is not None:
-                found = positions.get(corresponding.name)
-                if found is not None:
-                    return found
-        return None
-
-    def position(self, column: ColumnElement[Any]) -> int:
-        found = self.find(column)
-        if found is None:
-            raise NotSupportedError(
-                "column %s is not in the FROM clause of this statement (%s)"
-                % (_describe(column), ", ".join(str(getattr(f, "name", f)) for f, _ in self.sources) or "no FROM")
-            )
-        return found
-
-    def outer(self, column: ColumnElement[Any]) -> Optional[Tuple[str, int]]:
-        """``(params key, position)`` of a column of an enclosing scope."""
-        inner: Scope = self
-        scope = self.parent
-        while scope is not None:
-            pos = scope.find(column)
-            if pos is not None:
-                s: Optional[Scope] = self
-                while s is not scope and s is not None:
-                    s.correlated = True
-                    s = s.parent
-                if scope.row_key is None:
-                    scope.row_key = self.ctx.private_key("row")
-                return scope.row_key, pos
-            inner, scope = scope, scope.parent
-        return None
-
-    def bind_name(self, bind: Any) -> Optional[str]:
-        compiled = self.compiled
-        if compiled is None:
-            return None
-        name = compiled.bind_names.get(bind)
-        if name is None:
-            name = compiled.truncated_names.get(("bindparam", bind.key))
-        if name is None and bind.key in compiled.binds:
-            name = bind.key
-        escaped = compiled.escaped_bind_names
-        if escaped and name in escaped:
-            name = escaped[name]  # the DBAPI parameters use the escaped names
-        return name
-
-
-def _describe(element: Any) -> str:
-    table = getattr(element, "table", None)
-    name = getattr(element, "name", None)
-    if table is not None and name is not None:
-        return "%s.%s" % (getattr(table, "name", table), name)
-    return type(element).__name__
 
 
 def unsupported(element: Any, what: str = "") -> NotSupportedError:
@@ -180,7 +60,11 @@ def compile_expr(element: Any, scope: Scope) -> Fn:
 
 
 def _item(i: int) -> Fn:
-    return lambda row, params: row[i]
+    def item(row: Any, params: Any) -> Any:
+        return row[i]
+
+    item.position = i  # type: ignore[attr-defined]  # lets sorts use itemgetter
+    return item
 
 
 def _const(value: Any) -> Fn:
@@ -292,6 +176,12 @@ def _visit_clauselist(el: Any, scope: Scope) -> Fn:
     if el.operator is ops.comma_op and len(el.clauses) == 1:
         return compile_expr(el.clauses[0], scope)
     parts = [compile_expr(c, scope) for c in el.clauses]
+    arith = _ARITHMETIC.get(el.operator)
+    if arith is not None:  # ``a + b + c`` flattened by SQLAlchemy
+        fn = parts[0]
+        for part in parts[1:]:
+            fn = nulls.strict(arith, fn, part)
+        return fn
     return lambda row, params: tuple([f(row, params) for f in parts])
 
 
@@ -303,6 +193,8 @@ def _visit_unary(el: Any, scope: Scope) -> Fn:
     if operator is ops.istrue:
         inner = compile_expr(el.element, scope)
         return lambda row, params: (None if (v := inner(row, params)) is None else bool(v))
+    if operator is ops.bitwise_not_op:
+        return nulls.strict_unary(op.invert, compile_expr(el.element, scope))
     if operator is ops.neg:
         return nulls.strict_unary(op.neg, compile_expr(el.element, scope))
     if operator is ops.exists:
@@ -410,6 +302,14 @@ def _division(a: Any, b: Any) -> Any:
     return a / b
 
 
+_DIVISION = decimal.Context(prec=40)  # NUMERIC(38) operands divide without rounding away digits
+
+
+def _wide_context(d: decimal.Decimal, scale: int) -> decimal.Context:
+    """A context precise enough to quantize ``d`` to ``scale`` digits."""
+    return decimal.Context(prec=max(28, d.adjusted() + scale + 2))
+
+
 def _true_division(a: Any, b: Any) -> Any:
     """``/``: true division; integers divide exactly, as NUMERIC (the type
     SQLAlchemy gives ``Integer / Integer``)."""
@@ -417,7 +317,7 @@ def _true_division(a: Any, b: Any) -> Any:
         raise DataError("division by zero")
     if isinstance(a, float) or isinstance(b, float):
         return a / b
-    return decimal.Decimal(a) / decimal.Decimal(b)
+    return _DIVISION.divide(decimal.Decimal(a), decimal.Decimal(b))
 
 
 def _floor_division(a: Any, b: Any) -> Any:
@@ -547,6 +447,57 @@ _CASE_INSENSITIVE = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=256)
+def _regex(pattern: str, flags: Optional[str]) -> "re.Pattern[str]":
+    value = 0
+    for f in flags or "":
+        value |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}.get(f, 0)
+    try:
+        return re.compile(pattern, value)
+    except re.error as err:
+        raise DataError("invalid regular expression %r: %s" % (pattern, err)) from err
+
+
+def _regexp_match(el: Any, scope: Scope, negate: bool) -> Fn:
+    """``~`` / REGEXP: a search anywhere in the string, as PostgreSQL does."""
+    flags = el.modifiers.get("flags")
+    left = compile_expr(el.left, scope)
+    right = compile_expr(el.right, scope)
+
+    def match(row: Any, params: Any) -> Optional[bool]:
+        a = left(row, params)
+        if a is None:
+            return None
+        b = right(row, params)
+        if b is None:
+            return None
+        return (_regex(_text(b), flags).search(_text(a)) is not None) != negate
+
+    return match
+
+
+def _regexp_replace(el: Any, scope: Scope) -> Fn:
+    """regexp_replace: the first match only unless the flags hold ``g``."""
+    flags = el.modifiers.get("flags") or ""
+    count = 0 if "g" in flags else 1
+    flags = flags.replace("g", "")
+    left = compile_expr(el.left, scope)
+    pattern_el, replacement_el = el.right.clauses
+    pattern = compile_expr(pattern_el, scope)
+    replacement = compile_expr(replacement_el, scope)
+
+    def replace(row: Any, params: Any) -> Any:
+        a = left(row, params)
+        p = pattern(row, params)
+        r = replacement(row, params)
+        if a is None or p is None or r is None:
+            return None
+        template = re.sub(r"\\(?!\d)", r"\\\\", _text(r))  # only \1..\9 are special
+        return _regex(_text(p), flags).sub(template, _text(a), count=count)
+
+    return replace
+
+
 def _in(el: Any, scope: Scope, negate: bool) -> Fn:
     left = compile_expr(el.left, scope)
     right_el = _strip(el.right)
@@ -674,6 +625,9 @@ _SPECIAL: Dict[Any, Callable[[Any, Scope], Fn]] = {
     ops.not_ilike_op: lambda el, s: _like(el, s, True, True),
     ops.in_op: lambda el, s: _in(el, s, False),
     ops.not_in_op: lambda el, s: _in(el, s, True),
+    ops.regexp_match_op: lambda el, s: _regexp_match(el, s, False),
+    ops.not_regexp_match_op: lambda el, s: _regexp_match(el, s, True),
+    ops.regexp_replace_op: _regexp_replace,
     ops.between_op: lambda el, s: _between(el, s, False),
     ops.not_between_op: lambda el, s: _between(el, s, True),
     ops.is_: lambda el, s: _is(el, s, False),
@@ -765,8 +719,8 @@ def cast_function(type_: Any) -> Callable[[Any], Any]:
                 d = decimal.Decimal(str(v)) if not isinstance(v, decimal.Decimal) else v
             except decimal.InvalidOperation as err:
                 raise DataError("invalid input for NUMERIC: %r" % (v,)) from err
-            if scale is not None:
-                d = d.quantize(decimal.Decimal(1).scaleb(-scale))
+            if scale is not None and d.is_finite():
+                d = d.quantize(decimal.Decimal(1).scaleb(-scale), context=_wide_context(d, scale))
             return d if type_.asdecimal else float(d)
 
         return to_decimal

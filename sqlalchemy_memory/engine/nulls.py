@@ -7,7 +7,7 @@ so the truth tables live in a single module.
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
 
 Row = Any
 Params = Any
@@ -107,6 +107,73 @@ def in_values(value: Any, values: List[Any]) -> Optional[bool]:
     if found:
         return True
     return None if has_null else False
+
+
+class InProbe:
+    """``value IN (values)`` for a fixed list: a hash probe, with the list's
+    NULLs and unhashable values kept aside for SQL's NULL rule."""
+
+    __slots__ = ("hashed", "rest", "has_null", "empty")
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        hashed = set()
+        rest: List[Any] = []
+        has_null = False
+        empty = True
+        for v in values:
+            empty = False
+            if v is None:
+                has_null = True
+                continue
+            if isinstance(v, tuple) and None in v:
+                rest.append(v)  # compared element by element
+                continue
+            try:
+                hashed.add(v)
+            except TypeError:
+                rest.append(v)
+        self.hashed = hashed
+        self.rest = rest
+        self.has_null = has_null
+        self.empty = empty
+
+    def test(self, value: Any) -> Optional[bool]:
+        if self.empty:
+            return False
+        if value is None:
+            return None
+        try:
+            if value in self.hashed:
+                return True
+        except TypeError:
+            if any(value == v for v in self.hashed):
+                return True
+        unknown = self.has_null
+        for v in self.rest:
+            if isinstance(v, tuple) and isinstance(value, tuple):
+                r = tuple_eq(value, v)
+                if r:
+                    return True
+                if r is None:
+                    unknown = True
+            elif v == value:
+                return True
+        if isinstance(value, tuple) and None in value and (self.hashed or self.rest):
+            for v in self.hashed:
+                if tuple_eq(value, v) is None:
+                    return None
+        return None if unknown else False
+
+
+def tuple_eq(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> Optional[bool]:
+    """Row-value equality: FALSE if any pair differs, NULL if any is NULL."""
+    unknown = False
+    for x, y in zip(a, b):
+        if x is None or y is None:
+            unknown = True
+        elif x != y:
+            return False
+    return None if unknown else True
 
 
 def truth(value: Any) -> bool:

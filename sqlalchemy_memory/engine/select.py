@@ -2,129 +2,36 @@
 
 The pipeline is ``source -> filter -> group -> having -> sort -> project ->
 distinct -> offset/limit``, each step a small object holding closures built
-once by ``expr.compile_expr``; ``explain()`` prints it.  Steps are generators
-where they can be, so ``LIMIT`` without ``ORDER BY`` stops the scan early.
+once by ``expr.compile_expr``; ``explain()`` prints it.  The source is a tree
+of FROM nodes (``joins.py``).  Nested selects (subqueries, CTEs, compound
+members) are planned by the same code with a nested ``Scope``.
 """
 
 from __future__ import annotations
 
 import decimal
+import heapq
 import itertools
+import math
 from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy.sql import operators as ops
-from sqlalchemy.sql import visitors
+from sqlalchemy.sql.selectable import SelectState, _from_objects
 
 from . import nulls
 from .errors import DataError, NotSupportedError
-from .expr import Fn, Scope, compile_expr, unsupported
-from .runtime import Runtime, TableRef, table_ref
+from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, compile_expr, unsupported
+from .froms import plan_froms
+from .joins import Node
+from .runtime import Runtime
+from .sources import IndexLookup, KeyLookup, NoTable, Scan, Source, _access_path, _conjuncts  # noqa: F401 - re-exported for dml
 
 Row = Tuple[Any, ...]
 Rows = Iterable[Row]
+OrderTerm = Tuple[Fn, bool, bool]  # (key, descending, nulls_first)
 
-# -- sources -------------------------------------------------------------------
-
-
-class Source:
-    def rows(self, rt: Runtime, params: Any) -> Rows:
-        return [row for _, row in self.items(rt, params)]
-
-    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
-        """``(key, row)`` pairs, for UPDATE and DELETE."""
-        raise NotImplementedError
-
-    def explain(self) -> str:
-        raise NotImplementedError
-
-
-class NoTable(Source):
-    """``SELECT`` without FROM: one empty row."""
-
-    def rows(self, rt: Runtime, params: Any) -> Rows:
-        return ((),)
-
-    def explain(self) -> str:
-        return "ONE ROW"
-
-
-class Scan(Source):
-    def __init__(self, ref: TableRef) -> None:
-        self.ref = ref
-
-    def rows(self, rt: Runtime, params: Any) -> Rows:
-        return rt.view(self.ref).values()
-
-    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
-        return list(rt.view(self.ref).items())
-
-    def explain(self) -> str:
-        return "SCAN %s" % self.ref.name
-
-
-class KeyLookup(Source):
-    """Primary-key equality: one dict lookup, no scan."""
-
-    def __init__(self, ref: TableRef, key: Fn) -> None:
-        self.ref = ref
-        self.key = key
-
-    def rows(self, rt: Runtime, params: Any) -> Rows:
-        key = self.key((), params)
-        if key is None:
-            return ()
-        try:
-            row = rt.view(self.ref).get(key)
-        except TypeError:  # unhashable bind value: compare by scanning
-            return [r for k, r in rt.view(self.ref).items() if k == key]
-        return () if row is None else (row,)
-
-    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
-        key = self.key((), params)
-        row = None if key is None else rt.view(self.ref).get(key)
-        return () if row is None else ((key, row),)
-
-    def explain(self) -> str:
-        return "PRIMARY KEY LOOKUP %s" % self.ref.name
-
-
-class IndexLookup(Source):
-    """Equality on an indexed column; falls back to a scan for readers that
-    must see committed rows while another connection writes."""
-
-    def __init__(self, ref: TableRef, positions: Tuple[int, ...], key: Fn, name: str) -> None:
-        self.ref = ref
-        self.positions = positions
-        self.key = key
-        self.name = name
-
-    def rows(self, rt: Runtime, params: Any) -> Rows:
-        value = self.key((), params)
-        if value is None:
-            return ()
-        td = rt.table(self.ref)
-        view = rt.txn.view(td)
-        if view is not td.rows:
-            return view.values()  # the filter step re-checks the predicate
-        index = td.index_on(self.positions)
-        if index is None:
-            return view.values()
-        return [view[k] for k in index.lookup(value)]
-
-    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
-        value = self.key((), params)
-        if value is None:
-            return ()
-        td = rt.table(self.ref)
-        view = rt.txn.view(td)
-        index = td.index_on(self.positions)
-        if view is not td.rows or index is None:
-            return list(view.items())
-        return [(k, view[k]) for k in index.lookup(value)]
-
-    def explain(self) -> str:
-        return "INDEX LOOKUP %s USING %s" % (self.ref.name, self.name)
+_SELECT_LIKE = frozenset(("select", "compound_select", "select_statement_grouping"))
 
 
 # -- the plan ------------------------------------------------------------------
@@ -159,8 +66,6 @@ class Aggregate:
             return max(values)
         if name == "avg":
             total = sum(values[1:], values[0])
-            if isinstance(total, decimal.Decimal):
-                return total / len(values)
             return total / len(values)
         if name in ("group_concat", "string_agg", "aggregate_strings"):
             sep = self.extra[0]((), params) if self.extra else ","
@@ -171,42 +76,129 @@ class Aggregate:
 _AGGREGATES = {"count", "sum", "min", "max", "avg", "group_concat", "string_agg", "aggregate_strings"}
 
 
+class Limits:
+    """LIMIT / OFFSET / FETCH FIRST [PERCENT] [WITH TIES], as closures."""
+
+    def __init__(self, limit: Optional[Fn], offset: Optional[Fn], percent: bool, ties: bool) -> None:
+        self.limit = limit
+        self.offset = offset
+        self.percent = percent
+        self.ties = ties
+
+    def top_k(self, params: Any) -> Optional[int]:
+        """How many leading rows the result needs, when that is known before
+        sorting (plain LIMIT)."""
+        if self.percent or self.ties or self.limit is None:
+            return None
+        stop = _count(self.limit, params, "LIMIT")
+        if stop is None:
+            return None
+        return (_count(self.offset, params, "OFFSET") or 0) + stop
+
+    def apply(self, rows: Iterable[Row], params: Any, order_key: Optional[Callable[[Row], Any]]) -> Iterable[Row]:
+        start = _count(self.offset, params, "OFFSET") or 0
+        if self.limit is None:
+            return itertools.islice(rows, start, None) if start else rows
+        if self.percent:
+            rows = list(rows)
+            pct = self.limit((), params)
+            if pct is None:
+                return rows[start:]
+            stop: Optional[int] = math.ceil(len(rows) * float(pct) / 100)
+        else:
+            stop = _count(self.limit, params, "LIMIT")
+        if stop is None:
+            return itertools.islice(rows, start, None)
+        if self.ties and order_key is not None:
+            rows = list(rows)
+            end = start + stop
+            if stop > 0 and end < len(rows):
+                last = order_key(rows[end - 1])
+                while end < len(rows) and order_key(rows[end]) == last:
+                    end += 1
+            return rows[start:end]
+        return itertools.islice(rows, start, start + stop)
+
+
 class SelectPlan:
     """A SELECT's steps; ``run`` returns the result rows."""
 
     returns_rows = True
 
     def __init__(self) -> None:
-        self.source: Source = NoTable()
+        self.source: Optional[Node] = None  # None: one empty row (no FROM)
         self.where: Optional[Fn] = None
         self.group_by: Optional[List[Fn]] = None
         self.aggregates: List[Aggregate] = []
         self.source_width = 0
         self.having: Optional[Fn] = None
-        self.order_by: List[Tuple[Fn, bool, bool]] = []  # (key, descending, nulls_first)
+        self.order_by: List[OrderTerm] = []
         # result rows come from ``getter`` (plain columns), ``exprs`` or, when
         # both are None, are the source rows themselves
         self.getter: Optional[Callable[[Row], Row]] = None
         self.exprs: Optional[List[Fn]] = None
         self.project_note = ""
         self.distinct = False
-        self.limit: Optional[Fn] = None
-        self.offset: Optional[Fn] = None
-        self.layouts: List[Tuple[TableRef, Tuple[str, ...]]] = []
+        self.limits: Optional[Limits] = None
+        self.width = 0
+        self.layouts: List[Tuple[Any, Tuple[str, ...]]] = []
+        self.private = False  # uses private params keys: copy params per execution
+        self.correlated = False  # reads a row of an enclosing query
+        self.by_key: Optional[Tuple[Any, bool]] = None  # (source, descending): ORDER BY pk LIMIT k shortcut
+        self.subplans: List[Tuple[str, Any]] = []  # expression subqueries, for explain
 
     def run(self, rt: Runtime, params_list: Sequence[Any]) -> Tuple[List[Row], int, None]:
-        rows = self.select(rt, params_list[0])
+        params = params_list[0]
+        if self.private:
+            params = dict(params)
+            params[RUNTIME_KEY] = rt
+        rows = self.select(rt, params)
         return rows, len(rows), None
 
     def select(self, rt: Runtime, params: Any) -> List[Row]:
-        rows: Rows = self.source.rows(rt, params)
+        if self.by_key is not None and self.limits is not None:
+            found = self._top_by_key(rt, params)
+            if found is not None:
+                return self._finish(found, params)
+        rows: Rows = ((),) if self.source is None else self.source.rows(rt, params)
         where = self.where
         if where is not None:
             rows = [r for r in rows if (v := where(r, params)) is not None and v]
         if self.group_by is not None:
             rows = self._group(rows, params)
+        limits = self.limits
         if self.order_by:
-            rows = sort_rows(list(rows), self.order_by, params)
+            rows = rows if isinstance(rows, list) else list(rows)
+            k = limits.top_k(params) if limits is not None and not self.distinct else None
+            if k is not None and k < len(rows):
+                rows = top_rows(rows, self.order_by, params, k)
+            else:
+                rows = sort_rows(rows, self.order_by, params)
+        if limits is not None and limits.ties:
+            return self._with_ties(rows, params)
+        return self._finish(rows, params)
+
+    def _top_by_key(self, rt: Runtime, params: Any) -> Optional[List[Row]]:
+        """``ORDER BY pk LIMIT k`` on one table: pick the k smallest keys,
+        then fetch only those rows (no per-row key function)."""
+        assert self.by_key is not None and self.limits is not None
+        k = self.limits.top_k(params)
+        if k is None:
+            return None
+        source, descending = self.by_key
+        found = source.keys_for(rt, params)
+        if found is None:
+            return None
+        view, keys = found
+        try:
+            top = (heapq.nlargest if descending else heapq.nsmallest)(k, keys)
+        except TypeError as err:
+            raise DataError("cannot compare values in ORDER BY: %s" % err) from err
+        return list(map(view.__getitem__, top))
+
+    def _finish(self, rows: Rows, params: Any) -> List[Row]:
+        """Project, DISTINCT, OFFSET / LIMIT."""
+        limits = self.limits
         out: Iterable[Row] = rows
         if self.getter is not None:
             out = map(self.getter, rows)
@@ -215,11 +207,33 @@ class SelectPlan:
             out = [tuple([f(r, params) for f in fns]) for r in rows]
         if self.distinct:
             out = _distinct(out)
-        if self.limit is not None or self.offset is not None:
-            start = _count(self.offset, params, "OFFSET")
-            stop = _count(self.limit, params, "LIMIT")
-            out = itertools.islice(out, start, None if stop is None else (start or 0) + stop)
+        if limits is not None:
+            out = limits.apply(out, params, None)
         return out if isinstance(out, list) else list(out)
+
+    def _with_ties(self, rows: Rows, params: Any) -> List[Row]:
+        """FETCH ... WITH TIES compares ORDER BY keys of source rows, so pair
+        each projected row with its source row."""
+        assert self.limits is not None
+        src = list(rows)
+        keys = [f for f, _, _ in self.order_by]
+        projected = self._project(src, params)
+        pairs = list(zip(projected, src))
+        if self.distinct:
+            first: Dict[Row, Tuple[Row, Row]] = {}
+            for p in pairs:
+                first.setdefault(p[0], p)
+            pairs = list(first.values())
+        kept = self.limits.apply(pairs, params, lambda p: tuple([f(p[1], params) for f in keys]))
+        return [p[0] for p in kept]
+
+    def _project(self, rows: List[Row], params: Any) -> List[Row]:
+        if self.getter is not None:
+            return list(map(self.getter, rows))
+        if self.exprs is not None:
+            fns = self.exprs
+            return [tuple([f(r, params) for f in fns]) for r in rows]
+        return rows
 
     def _group(self, rows: Rows, params: Any) -> List[Row]:
         keys = self.group_by or []
@@ -245,7 +259,7 @@ class SelectPlan:
         return result
 
     def explain(self) -> List[str]:
-        lines = [self.source.explain()]
+        lines = ["ONE ROW"] if self.source is None else self.source.explain()
         if self.where is not None:
             lines.append("FILTER")
         if self.group_by is not None:
@@ -253,14 +267,40 @@ class SelectPlan:
         if self.having is not None:
             lines.append("HAVING")
         if self.order_by:
-            lines.append("SORT BY %d key(s)" % len(self.order_by))
+            top = self.limits is not None and self.limits.limit is not None and not self.distinct
+            lines.append("%s BY %d key(s)" % ("TOP-K SORT" if top else "SORT", len(self.order_by)))
         if self.project_note:
             lines.append("PROJECT %s" % self.project_note)
         if self.distinct:
             lines.append("DISTINCT")
-        if self.limit is not None or self.offset is not None:
+        if self.limits is not None:
             lines.append("LIMIT/OFFSET")
+        if self.by_key is not None:
+            lines.insert(1, "TOP-K PRIMARY KEYS, THEN FETCH ROWS (when LIMIT is bound)")
+        for label, sub in self.subplans:
+            lines.append("%s:" % label.upper())
+            lines += ["  " + line for line in sub.explain()]
         return lines
+
+
+class ValuesPlan:
+    """``VALUES (...), (...)`` as a derived table.  SQLAlchemy never caches
+    a statement holding one, so its data is read from the tree."""
+
+    returns_rows = True
+    correlated = False
+
+    def __init__(self, values: Any, scope: Scope) -> None:
+        self.width = len(values.columns)
+        self.rows_fns: List[List[Fn]] = [
+            [compile_expr(v, scope) for v in row] for chunk in values._data for row in chunk
+        ]
+
+    def select(self, rt: Runtime, params: Any) -> List[Row]:
+        return [tuple([f((), params) for f in fns]) for fns in self.rows_fns]
+
+    def explain(self) -> List[str]:
+        return ["VALUES %d row(s)" % len(self.rows_fns)]
 
 
 def _count(fn: Optional[Fn], params: Any, what: str) -> Optional[int]:
@@ -269,6 +309,8 @@ def _count(fn: Optional[Fn], params: Any, what: str) -> Optional[int]:
     value = fn((), params)
     if value is None:
         return None
+    if isinstance(value, decimal.Decimal) and value == value.to_integral_value():
+        value = int(value)
     if not isinstance(value, int) or value < 0:
         if what == "LIMIT" and isinstance(value, int) and value < 0:
             return None  # SQLite's "LIMIT -1": no limit
@@ -291,57 +333,177 @@ def _distinct(rows: Iterable[Row]) -> Iterator[Row]:
         yield r
 
 
-def sort_rows(rows: List[Row], order_by: List[Tuple[Fn, bool, bool]], params: Any) -> List[Row]:
+def _sort_key(key: Fn, descending: bool, nulls_first: bool, params: Any) -> Callable[[Row], Tuple[bool, Any]]:
+    null_flag = nulls_first == descending  # flag value that puts NULLs where wanted
+    null_key = (null_flag, 0)
+    flag = not null_flag
+
+    def sort_key(row: Row) -> Tuple[bool, Any]:
+        v = key(row, params)
+        return null_key if v is None else (flag, v)
+
+    return sort_key
+
+
+def _by_column(rows: List[Row], term: OrderTerm, k: Optional[int]) -> Optional[List[Row]]:
+    """One plain-column key: NULLs set aside, the rest ordered by a C-level
+    ``itemgetter`` (no Python key function per row)."""
+    key, descending, nulls_first = term
+    pos = getattr(key, "position", None)
+    if pos is None:
+        return None
+    present = [r for r in rows if r[pos] is not None]
+    missing = [r for r in rows if r[pos] is None] if len(present) != len(rows) else []
+    getter = itemgetter(pos)
+    try:
+        if k is not None and not (nulls_first and len(missing) >= k):
+            pick = heapq.nlargest if descending else heapq.nsmallest
+            present = pick(k, present, key=getter)
+        else:
+            present.sort(key=getter, reverse=descending)
+    except TypeError as err:
+        raise DataError("cannot compare values in ORDER BY: %s" % err) from err
+    out = missing + present if nulls_first else present + missing
+    return out if k is None else out[:k]
+
+
+def sort_rows(rows: List[Row], order_by: List[OrderTerm], params: Any) -> List[Row]:
     """Stable multi-key sort; NULLs placed per key (default: NULLs smallest)."""
-    for key, descending, nulls_first in reversed(order_by):
-        null_flag = nulls_first == descending  # flag value that puts NULLs where wanted
-
-        def sort_key(row: Row, key: Fn = key, null_flag: bool = null_flag) -> Tuple[bool, Any]:
-            v = key(row, params)
-            return (null_flag, 0) if v is None else (not null_flag, v)
-
-        try:
-            rows.sort(key=sort_key, reverse=descending)
-        except TypeError as err:
-            raise DataError("cannot compare values in ORDER BY: %s" % err) from err
+    if len(order_by) == 1:
+        done = _by_column(rows, order_by[0], None)
+        if done is not None:
+            return done
+    try:
+        if all(d == order_by[0][1] for _, d, _ in order_by):
+            keys = [_sort_key(k, d, n, params) for k, d, n in order_by]
+            if len(keys) == 1:
+                rows.sort(key=keys[0], reverse=order_by[0][1])
+            else:
+                rows.sort(key=lambda r: tuple([k(r) for k in keys]), reverse=order_by[0][1])
+            return rows
+        for key, descending, nulls_first in reversed(order_by):
+            rows.sort(key=_sort_key(key, descending, nulls_first, params), reverse=descending)
+    except TypeError as err:
+        raise DataError("cannot compare values in ORDER BY: %s" % err) from err
     return rows
+
+
+def top_rows(rows: List[Row], order_by: List[OrderTerm], params: Any, k: int) -> List[Row]:
+    """The first ``k`` rows of ``sort_rows`` without sorting them all
+    (heapq keeps ties in input order, like the stable sort)."""
+    if len(order_by) == 1:
+        done = _by_column(rows, order_by[0], k)
+        if done is not None:
+            return done
+    descending = order_by[0][1]
+    if any(d != descending for _, d, _ in order_by):
+        return sort_rows(rows, order_by, params)[:k]
+    keys = [_sort_key(f, d, n, params) for f, d, n in order_by]
+    key: Callable[[Row], Any] = keys[0] if len(keys) == 1 else (lambda r: tuple([f(r) for f in keys]))
+    pick = heapq.nlargest if descending else heapq.nsmallest
+    try:
+        return pick(k, rows, key=key)
+    except TypeError as err:
+        raise DataError("cannot compare values in ORDER BY: %s" % err) from err
 
 
 # -- planning ------------------------------------------------------------------
 
 
-def plan_select(compiled: Any, rt: Runtime) -> SelectPlan:
+def plan_select(compiled: Any, rt: Runtime) -> Any:
+    """Plan a top-level SELECT or compound SELECT."""
+    ctx = PlanContext(compiled, rt.store, rt)
     state = compiled.compile_state
-    stmt = state.statement
-    plan = SelectPlan()
+    stmt = state.statement if state is not None else compiled.statement
+    plan = plan_query(stmt, None, False, ctx, state)
+    plan.layouts = ctx.layouts
+    plan.private = ctx._keys > 0
+    return plan
+
+
+def plan_query(element: Any, enclosing: Optional[Scope], asfrom: bool, ctx: Optional[PlanContext] = None, state: Any = None) -> Any:
+    """A plan (``select(rt, params) -> rows``, ``width``) for any selectable:
+    a select, compound select, subquery, CTE, or a grouping of one.
+    ``enclosing`` is the scope the selectable appears in; ``asfrom`` tells
+    whether it is a FROM entry (which cannot see the enclosing row)."""
+    if ctx is None:
+        assert enclosing is not None
+        ctx = enclosing.ctx
+    while True:
+        name = element.__visit_name__
+        if name in ("subquery", "alias", "select_statement_grouping") or (name == "cte" and not element.recursive):
+            element = element.element
+        elif name == "grouping" and element.element.__visit_name__ in _SELECT_LIKE:
+            element = element.element
+        else:
+            break
+    if name == "select":
+        return _plan_select(element, enclosing, asfrom, ctx, state)
+    if name == "values":
+        return ValuesPlan(element, Scope(ctx.compiled, store=ctx.store, ctx=ctx))
+    if name in ("compound_select", "cte"):
+        from .compound import plan_compound, plan_recursive_cte
+
+        if name == "cte":
+            return plan_recursive_cte(element, enclosing, asfrom, ctx)
+        return plan_compound(element, enclosing, asfrom, ctx, state)
+    raise unsupported(element, "%s as a subquery" % name)
+
+
+def _recorded_state(stmt: Any, compiled: Any) -> Optional[Tuple[Any, List[Any]]]:
+    """``(compile state, rendered FROM list)`` of a nested select, when the
+    dialect's compiler recorded them in ``compiled._memory_select_states``
+    (``id(select) -> (select, state, froms)``): ORM statements become Core
+    ones (with criteria such as single-inheritance discriminators) only
+    while compiling."""
+    states = getattr(compiled, "_memory_select_states", None)
+    if states:
+        found = states.get(id(stmt))
+        if found is not None and found[0] is stmt:
+            return found[1], found[2]
+    return None
+
+
+def _plan_select(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanContext, state: Any) -> SelectPlan:
     if getattr(stmt, "_distinct_on", None):
         raise NotSupportedError("SELECT DISTINCT ON (...) is not supported by the memory dialect")
-    if getattr(stmt, "_setup_joins", None) or getattr(stmt, "_legacy_setup_joins", None):
-        raise NotSupportedError("JOIN is not supported by the memory dialect yet")
-    froms = list(getattr(state, "froms", None) or stmt.get_final_froms())
-    scope = Scope(compiled, store=rt.store)
-    if len(froms) > 1:
-        raise NotSupportedError(
-            "SELECT from several tables (%s) is not supported by the memory dialect yet"
-            % ", ".join(str(getattr(f, "name", f)) for f in froms)
-        )
-    if froms:
-        from_ = froms[0]
-        if from_.__visit_name__ != "table":
-            raise unsupported(from_, "FROM %s" % from_.__visit_name__)
-        ref = table_ref(from_)
-        td = rt.table(ref)
-        plan.layouts.append((ref, td.names))
-        scope.sources.append((from_, td.position))
-        plan.source_width = len(td.names)
+    parent = (enclosing.parent if asfrom else enclosing) if enclosing is not None else None
+    scope = Scope(ctx.compiled, store=ctx.store, parent=parent, ctx=ctx)
+    if asfrom and enclosing is not None:
+        scope.owner = enclosing  # reading an outer row makes the enclosing select correlated too
+    recorded = _recorded_state(stmt, ctx.compiled) if state is None else None
+    if state is not None and enclosing is None:
+        froms = list(getattr(state, "froms", None) or stmt.get_final_froms())
+        enclosing_froms: Any = frozenset()
+    elif recorded is not None:
+        state, froms = recorded
+        stmt = state.statement
+        enclosing_froms = enclosing.correlate_froms if enclosing is not None else frozenset()
+    else:
+        if state is None:
+            state = SelectState(stmt, ctx.compiled)
+        if enclosing is None:
+            explicit: Any = ()
+            implicit: Any = ()
+            enclosing_froms = frozenset()
+        else:
+            enclosing_froms = enclosing.correlate_froms
+            if asfrom:
+                explicit, implicit = enclosing.correlate_froms - enclosing.asfrom_froms, ()
+            else:
+                explicit, implicit = enclosing.correlate_froms, enclosing.asfrom_froms
+        froms = state._get_display_froms(explicit_correlate_froms=explicit, implicit_correlate_froms=implicit)
+    scope.asfrom_froms = frozenset(_from_objects(*froms))
+    scope.correlate_froms = scope.asfrom_froms | enclosing_froms
+
+    plan = SelectPlan()
     columns = [c for _, _, _, c, _ in stmt._generate_columns_plus_names(True)]
     for c in columns:
         if c.__visit_name__ == "label":
             scope.labels[c.name] = c.element
 
     conjuncts = _conjuncts(stmt._where_criteria)
-    if froms:
-        plan.source, conjuncts = _access_path(ref, td, conjuncts, scope, rt)
+    plan.source, conjuncts, plan.source_width = plan_froms(froms, scope, conjuncts, ctx.rt, plan_query)
     if conjuncts:
         plan.where = nulls.sql_and([compile_expr(c, scope) for c in conjuncts])
 
@@ -354,84 +516,82 @@ def plan_select(compiled: Any, rt: Runtime) -> SelectPlan:
         if stmt._having_criteria:
             plan.having = nulls.sql_and([compile_expr(h, scope) for h in stmt._having_criteria])
 
-    plan.order_by = [_order_term(o, scope) for o in stmt._order_by_clauses]
-    _plan_projection(plan, columns, scope, td if froms else None)
+    plan.order_by = [order_term(o, scope) for o in stmt._order_by_clauses]
+    _plan_projection(plan, columns, scope)
+    plan.width = plan.source_width if plan.project_note == "*" else len(columns)
     plan.distinct = bool(stmt._distinct)
-    if stmt._limit_clause is not None:
-        plan.limit = compile_expr(stmt._limit_clause, scope)
-    elif getattr(stmt, "_fetch_clause", None) is not None:
-        options = stmt._fetch_clause_options or {}
-        if options.get("percent") or options.get("with_ties"):
-            raise NotSupportedError("FETCH FIRST ... PERCENT / WITH TIES is not supported by the memory dialect")
-        plan.limit = compile_expr(stmt._fetch_clause, scope)
-    if stmt._offset_clause is not None:
-        plan.offset = compile_expr(stmt._offset_clause, scope)
+    plan.limits = plan_limits(stmt, scope)
+    if plan.limits is not None and plan.limits.ties and not plan.order_by:
+        plan.limits.ties = False  # WITH TIES without ORDER BY: every row ties; SQL says plain FETCH
+    plan.correlated = scope.correlated
+    plan.subplans = scope.subplans
+    _plan_by_key(plan, stmt, scope)
     return plan
 
 
-def _conjuncts(criteria: Sequence[Any]) -> List[Any]:
-    out: List[Any] = []
-    for c in criteria:
-        while c.__visit_name__ == "grouping":
-            c = c.element
-        if c.__visit_name__ in ("clauselist", "expression_clauselist") and c.operator is ops.and_:
-            out.extend(_conjuncts(c.clauses))
-        else:
-            out.append(c)
-    return out
+def _plan_by_key(plan: SelectPlan, stmt: Any, scope: Scope) -> None:
+    """Use the key-ordered shortcut when the only table is read by a scan or
+    an index lookup with nothing else to filter, and ORDER BY is its
+    single-column primary key."""
+    from .joins import SourceNode
+
+    node = plan.source
+    if not isinstance(node, SourceNode) or plan.where is not None or plan.group_by is not None:
+        return
+    if plan.distinct or len(plan.order_by) != 1 or plan.limits is None or plan.limits.ties or plan.limits.percent:
+        return
+    source = node.source
+    if not isinstance(source, (Scan, IndexLookup)):
+        return
+    td = scope.ctx.rt.table(source.ref) if scope.ctx.rt is not None else None
+    if td is None or len(td.pk_positions) != 1:
+        return
+    term = stmt._order_by_clauses[0]
+    descending = plan.order_by[0][1]
+    while term.__visit_name__ in ("unary", "label_reference"):
+        if term.__visit_name__ == "unary" and term.modifier not in (ops.desc_op, ops.asc_op):
+            return  # NULLS FIRST/LAST: irrelevant for a key, but keep it simple
+        term = term.element
+    if term.__visit_name__ != "column" or scope.find(term) != td.pk_positions[0]:
+        return
+    plan.by_key = (source, descending)
 
 
-def _equality(c: Any, td: Any, scope: Scope) -> Optional[Tuple[int, Any]]:
-    """``(position, value element)`` when ``c`` is ``column = value``."""
-    if c.__visit_name__ != "binary" or c.operator is not ops.eq:
+def plan_limits(stmt: Any, scope: Scope) -> Optional[Limits]:
+    limit = offset = None
+    percent = ties = False
+    if stmt._limit_clause is not None:
+        limit = compile_expr(stmt._limit_clause, scope)
+    elif getattr(stmt, "_fetch_clause", None) is not None:
+        options = stmt._fetch_clause_options or {}
+        percent = bool(options.get("percent"))
+        ties = bool(options.get("with_ties"))
+        limit = compile_expr(stmt._fetch_clause, scope)
+    if stmt._offset_clause is not None:
+        offset = compile_expr(stmt._offset_clause, scope)
+    if limit is None and offset is None:
         return None
-    for col, other in ((c.left, c.right), (c.right, c.left)):
-        if col.__visit_name__ != "column" or other.__visit_name__ not in ("bindparam", "literal", "null"):
-            continue
-        if getattr(other, "expanding", False):
-            continue
-        try:
-            pos = scope.position(col)
-        except NotSupportedError:
-            continue
-        return pos, other
-    return None
+    return Limits(limit, offset, percent, ties)
 
 
-def _access_path(ref: TableRef, td: Any, conjuncts: List[Any], scope: Scope, rt: Runtime) -> Tuple[Source, List[Any]]:
-    """Pick a primary-key or index lookup from ``col = value`` conjuncts."""
-    equalities: Dict[int, Tuple[Any, Any]] = {}
-    for c in conjuncts:
-        found = _equality(c, td, scope)
-        if found is not None and found[0] not in equalities:
-            equalities[found[0]] = (found[1], c)
-    pk = td.pk_positions
-    if pk and all(p in equalities for p in pk):
-        fns = [compile_expr(equalities[p][0], scope) for p in pk]
-        used = {id(equalities[p][1]) for p in pk}
-        rest = [c for c in conjuncts if id(c) not in used]
-        if len(fns) == 1:
-            return KeyLookup(ref, fns[0]), rest
-        return KeyLookup(ref, lambda row, params: _tuple_or_none(fns, params)), rest
-    for index in td.indexes:
-        if all(p in equalities for p in index.positions):
-            fns = [compile_expr(equalities[p][0], scope) for p in index.positions]
-            key = fns[0] if len(fns) == 1 else (lambda row, params, fns=fns: _tuple_or_none(fns, params))
-            # keep the predicate: the fallback scan needs it
-            return IndexLookup(ref, index.positions, key, index.name), conjuncts
-    return Scan(ref), conjuncts
-
-
-def _tuple_or_none(fns: List[Fn], params: Any) -> Optional[Tuple[Any, ...]]:
-    values = tuple([f((), params) for f in fns])
-    return None if None in values else values
+def walk_expression(element: Any) -> Iterator[Any]:
+    """``element`` and its sub-elements, not entering nested selects (their
+    aggregates and columns belong to their own plan)."""
+    stack = [element]
+    while stack:
+        el = stack.pop()
+        yield el
+        for child in el.get_children():
+            if child.__visit_name__ in _SELECT_LIKE:
+                continue
+            stack.append(child)
 
 
 def _find_aggregates(elements: Iterable[Any]) -> List[Any]:
     found: List[Any] = []
     seen = set()
     for element in elements:
-        for el in visitors.iterate(element):
+        for el in walk_expression(element):
             if el.__visit_name__ in ("over", "funcfilter", "within_group"):
                 raise unsupported(el, "window functions and aggregate FILTER")
             if getattr(el, "name", None) in _AGGREGATES and el.__visit_name__ != "column" and hasattr(el, "clauses"):
@@ -458,7 +618,7 @@ def _is_star(el: Any) -> bool:
     return el.__visit_name__ == "column" and getattr(el, "is_literal", False) and el.name == "*"
 
 
-def _order_term(el: Any, scope: Scope) -> Tuple[Fn, bool, bool]:
+def order_term(el: Any, scope: Scope) -> OrderTerm:
     descending = False
     nulls_first: Optional[bool] = None
     while el.__visit_name__ in ("unary", "label_reference") and (
@@ -477,18 +637,23 @@ def _order_term(el: Any, scope: Scope) -> Tuple[Fn, bool, bool]:
     return compile_expr(el, scope), descending, nulls_first
 
 
-def _plan_projection(plan: SelectPlan, columns: List[Any], scope: Scope, td: Any) -> None:
+def _plan_projection(plan: SelectPlan, columns: List[Any], scope: Scope) -> None:
+    if any(_is_star(c) for c in columns):
+        if len(columns) > 1 or plan.group_by is not None:
+            raise NotSupportedError("SELECT * mixed with other columns is not supported by the memory dialect")
+        plan.project_note = "*"
+        return  # the source rows
     positions: List[int] = []
     for c in columns:
         inner = c.element if c.__visit_name__ == "label" else c
         if inner.__visit_name__ != "column" or id(inner) in scope.aggregates or getattr(inner, "is_literal", False):
             break
-        try:
-            positions.append(scope.position(inner))
-        except NotSupportedError:
+        pos = scope.find(inner)
+        if pos is None:
             break
+        positions.append(pos)
     if len(positions) == len(columns):
-        if td is not None and plan.group_by is None and positions == list(range(len(td.names))):
+        if plan.source is not None and plan.group_by is None and positions == list(range(plan.source_width)):
             return  # rows are already the result rows
         if len(positions) == 1:
             p = positions[0]

@@ -1,0 +1,351 @@
+"""FROM clauses at plan time: tables, aliases, views, derived tables and
+joins become a tree of ``joins.py`` nodes.
+
+A column's position in a multi-source row is its leaf's offset plus its
+position in the leaf.  WHERE conjuncts that read one leaf only are pushed
+down to it (and may pick a primary-key or index lookup) unless the leaf is
+on the NULL-extended side of an outer join; ON / WHERE equalities between
+the two sides of a join become hash-join keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from sqlalchemy.sql import operators as ops
+from sqlalchemy.sql import visitors
+
+from . import nulls
+from .errors import NotSupportedError
+from .expr import Fn, Scope, compile_expr, unsupported
+from .joins import DerivedNode, FilterNode, JoinNode, Node, SourceNode, _tuple_key
+from .runtime import Runtime, table_ref
+from .sources import _access_path, _conjuncts
+
+
+class Leaf:
+    """One table, alias or derived table of the FROM clause."""
+
+    def __init__(self, from_: Any, positions: Dict[str, int], width: int, index: int) -> None:
+        self.from_ = from_
+        self.positions = positions  # column name -> position within the leaf
+        self.width = width
+        self.index = index
+        self.offset = 0
+        self.preserved = True  # not on the NULL-extended side of an outer join
+        self.pushed: List[Any] = []  # WHERE conjuncts that only read this leaf
+        self.table: Optional[Tuple[Any, Any]] = None  # (TableRef, TableData) for a table
+        self.plan: Any = None  # nested plan for a derived table
+        self.node: Optional[Node] = None  # a ready node (recursive CTE working table)
+
+
+class Tree:
+    """A FROM element: a leaf or a join of two trees."""
+
+    def __init__(self, leaf: Optional[Leaf] = None, join: Any = None,
+                 left: Optional["Tree"] = None, right: Optional["Tree"] = None) -> None:
+        self.leaf = leaf
+        self.join = join
+        self.left = left
+        self.right = right
+
+    def leaves(self) -> List[Leaf]:
+        if self.leaf is not None:
+            return [self.leaf]
+        assert self.left is not None and self.right is not None
+        return self.left.leaves() + self.right.leaves()
+
+
+PlanQuery = Callable[[Any, Scope, bool], Any]  # (selectable, enclosing scope, asfrom) -> plan
+
+
+def plan_froms(froms: Sequence[Any], scope: Scope, conjuncts: List[Any], rt: Runtime,
+               plan_query: PlanQuery) -> Tuple[Optional[Node], List[Any], int]:
+    """Plan the FROM list into one node; fill ``scope.sources``.  Returns the
+    node, the WHERE conjuncts still to apply, and the row width."""
+    if not froms:
+        return None, conjuncts, 0
+    leaves: List[Leaf] = []
+    trees = [_tree(f, scope, rt, plan_query, leaves) for f in froms]
+    offset = 0
+    for leaf in leaves:
+        leaf.offset = offset
+        offset += leaf.width
+        scope.sources.append((leaf.from_, {k: v + offset - leaf.width for k, v in leaf.positions.items()}))
+    for t in trees:
+        _mark_preserved(t, True)
+    rest = []
+    for c in conjuncts:
+        refs = _refs(c, scope, leaves)
+        if refs is not None and len(refs) == 1:
+            leaf = leaves[next(iter(refs))]
+            if leaf.preserved:
+                leaf.pushed.append(c)
+                continue
+        rest.append(c)
+    planner = _Builder(scope, rt, leaves)
+    node = planner.node(trees[0])
+    for t in trees[1:]:
+        right = planner.node(t)
+        node, rest = planner.combine(node, right, t, "inner", [], rest, _span(trees, t))
+    return node, rest, offset
+
+
+def _span(trees: List[Tree], upto: Tree) -> List[Leaf]:
+    out: List[Leaf] = []
+    for t in trees:
+        out += t.leaves()
+        if t is upto:
+            break
+    return out
+
+
+def _tree(from_: Any, scope: Scope, rt: Runtime, plan_query: PlanQuery, leaves: List[Leaf]) -> Tree:
+    name = from_.__visit_name__
+    if name == "join":
+        left = _tree(from_.left, scope, rt, plan_query, leaves)
+        right = _tree(from_.right, scope, rt, plan_query, leaves)
+        return Tree(join=from_, left=left, right=right)
+    if name == "cte":
+        working = _working_table(from_, scope)
+        if working is not None:
+            from .compound import WorkingTableNode
+
+            key, width = working
+            leaf = Leaf(from_, _column_positions(from_), width, len(leaves))
+            leaf.node = WorkingTableNode(key, width, from_.name)
+            leaves.append(leaf)
+            return Tree(leaf=leaf)
+    target = from_
+    while target.__visit_name__ in ("alias", "subquery", "cte") and target.element.__visit_name__ in ("table", "alias", "subquery", "cte") and not getattr(target, "recursive", False):
+        target = target.element
+    if target.__visit_name__ == "table":
+        ref = table_ref(target)
+        view = _view(ref, rt)
+        if view is not None:
+            plan = plan_query(view.select, scope, True)
+            leaf = Leaf(from_, {c.name: i for i, c in enumerate(view.table.columns)}, plan.width, len(leaves))
+            leaf.plan = plan
+            leaves.append(leaf)
+            return Tree(leaf=leaf)
+        td = rt.table(ref)
+        scope.ctx.layouts.append((ref, td.names))
+        leaf = Leaf(from_, td.position, len(td.names), len(leaves))
+        leaf.table = (ref, td)
+    elif name in ("alias", "subquery", "cte", "values", "lateral"):
+        if name == "lateral":
+            raise unsupported(from_, "LATERAL")
+        plan = plan_query(target, scope, True)
+        leaf = Leaf(from_, _column_positions(from_), plan.width, len(leaves))
+        leaf.plan = plan
+    else:
+        raise unsupported(from_, "FROM %s" % name)
+    leaves.append(leaf)
+    return Tree(leaf=leaf)
+
+
+def _view(ref: Any, rt: Runtime) -> Any:
+    """The stored view a FROM entry names, when there is no such table."""
+    from .views import view_for
+
+    schema = rt.schema(ref.schema)
+    if (schema, ref.name) in rt.store.tables:
+        return None
+    return view_for(rt.store, schema, ref.name)
+
+
+def _working_table(cte: Any, scope: Scope) -> Optional[Tuple[str, int]]:
+    """The working table when ``cte`` (or what it aliases / restates) is
+    the recursive CTE being planned."""
+    working = scope.ctx.working
+    if not working:
+        return None
+    seen = [cte]
+    while seen:
+        c = seen.pop()
+        found = working.get(id(c))
+        if found is not None:
+            return found
+        for attr in ("_cte_alias", "_restates"):
+            other = getattr(c, attr, None)
+            if other is not None:
+                seen.append(other)
+    return None
+
+
+def _column_positions(from_: Any) -> Dict[str, int]:
+    positions: Dict[str, int] = {}
+    for i, c in enumerate(from_.c):
+        positions.setdefault(c.name, i)
+    return positions
+
+
+def _mark_preserved(tree: Tree, preserved: bool) -> None:
+    if tree.leaf is not None:
+        tree.leaf.preserved = preserved
+        return
+    assert tree.left is not None and tree.right is not None
+    join = tree.join
+    if join.full:
+        _mark_preserved(tree.left, False)
+        _mark_preserved(tree.right, False)
+    elif join.isouter:
+        _mark_preserved(tree.left, preserved)
+        _mark_preserved(tree.right, False)
+    else:
+        _mark_preserved(tree.left, preserved)
+        _mark_preserved(tree.right, preserved)
+
+
+def _refs(expr: Any, scope: Scope, leaves: List[Leaf]) -> Optional[Set[int]]:
+    """Indexes of the leaves ``expr`` reads, or None when it reads anything
+    else (an enclosing row, a subquery, a label)."""
+    found: Set[int] = set()
+    for el in visitors.iterate(expr):
+        name = el.__visit_name__
+        if name in ("select", "compound_select", "select_statement_grouping", "textual_label_reference"):
+            return None
+        if name == "column":
+            if getattr(el, "is_literal", False) and getattr(el, "table", None) is None:
+                continue
+            pos = scope.find(el)
+            if pos is None:
+                if scope.is_outer(el):
+                    continue  # an enclosing row's value: a constant here
+                return None
+            for leaf in leaves:
+                if leaf.offset <= pos < leaf.offset + leaf.width:
+                    found.add(leaf.index)
+                    break
+    return found
+
+
+def _local_scope(scope: Scope, leaves: Sequence[Leaf]) -> Scope:
+    """A scope over ``leaves`` only, positions relative to the first (plus
+    the enclosing scopes, for correlated references)."""
+    base = leaves[0].offset if leaves else 0
+    local = Scope(scope.compiled, store=scope.store, parent=scope.parent, ctx=scope.ctx)
+    local.owner = scope  # reading an enclosing row makes ``scope`` correlated
+    for leaf in leaves:
+        local.sources.append((leaf.from_, {k: v + leaf.offset - base for k, v in leaf.positions.items()}))
+    return local
+
+
+def _try_compile(expr: Any, scope: Scope) -> Optional[Fn]:
+    try:
+        return compile_expr(expr, scope)
+    except NotSupportedError:
+        return None
+
+
+class _Builder:
+    def __init__(self, scope: Scope, rt: Runtime, leaves: List[Leaf]) -> None:
+        self.scope = scope
+        self.rt = rt
+        self.leaves = leaves
+
+    def node(self, tree: Tree) -> Node:
+        if tree.leaf is not None:
+            return self._leaf(tree.leaf)
+        assert tree.left is not None and tree.right is not None
+        join = tree.join
+        left = self.node(tree.left)
+        right = self.node(tree.right)
+        kind = "full" if join.full else ("left" if join.isouter else "inner")
+        on = _conjuncts([join.onclause]) if join.onclause is not None else []
+        node, _ = self.combine(left, right, tree.right, kind, on, [], tree.leaves())
+        return node
+
+    def _leaf(self, leaf: Leaf) -> Node:
+        local = _local_scope(self.scope, [leaf])
+        conjuncts = leaf.pushed
+        if leaf.node is not None:
+            node: Node = leaf.node
+        elif leaf.table is not None:
+            ref, td = leaf.table
+            source, conjuncts = _access_path(ref, td, conjuncts, local, self.rt)
+            node = SourceNode(source, leaf.width)
+        else:
+            node = DerivedNode(leaf.plan, str(getattr(leaf.from_, "name", "")))
+        if conjuncts:
+            node = FilterNode(node, nulls.sql_and([compile_expr(c, local) for c in conjuncts]))
+        return node
+
+    def combine(self, left: Node, right: Node, right_tree: Tree, kind: str,
+                on: List[Any], where: List[Any], span: List[Leaf]) -> Tuple[Node, List[Any]]:
+        """Join two nodes.  ``span`` lists every leaf of the joined rows (for
+        a top-level cross step, all FROM entries so far); ``on`` is the ON
+        clause's conjuncts.  For an inner step of the preserved spine,
+        equalities in ``where`` between the two sides become hash keys too;
+        the rest of ``where`` is returned."""
+        right_leaves = right_tree.leaves()
+        right_ids = {l.index for l in right_leaves}
+        left_span = [l for l in span if l.index not in right_ids]
+        left_scope = _local_scope(self.scope, left_span)
+        right_scope = _local_scope(self.scope, right_leaves)
+        lkeys: List[Fn] = []
+        rkeys: List[Fn] = []
+        residual: List[Any] = []
+        span_ids = {l.index for l in span}
+        left_ids = {l.index for l in left_span}
+
+        def try_key(c: Any) -> bool:
+            if c.__visit_name__ != "binary" or c.operator is not ops.eq:
+                return False
+            a_refs = _refs(c.left, self.scope, self.leaves)
+            b_refs = _refs(c.right, self.scope, self.leaves)
+            if not a_refs or not b_refs:
+                return False
+            if a_refs <= left_ids and b_refs <= right_ids:
+                lhs, rhs = c.left, c.right
+            elif b_refs <= left_ids and a_refs <= right_ids:
+                lhs, rhs = c.right, c.left
+            else:
+                return False
+            lf = _try_compile(lhs, left_scope)
+            rf = _try_compile(rhs, right_scope)
+            if lf is None or rf is None:
+                return False
+            lkeys.append(lf)
+            rkeys.append(rf)
+            return True
+
+        for c in on:
+            if not try_key(c):
+                residual.append(c)
+        rest = []
+        for c in where:
+            refs = _refs(c, self.scope, self.leaves)
+            if kind == "inner" and refs and refs <= span_ids and refs & right_ids and refs & left_ids and try_key(c):
+                continue
+            rest.append(c)
+        if kind == "inner" and residual:
+            # ON conjuncts reading one side only filter that side first
+            keep = []
+            for c in residual:
+                refs = _refs(c, self.scope, self.leaves)
+                if refs and refs <= right_ids:
+                    right = FilterNode(right, compile_expr(c, right_scope))
+                elif refs and refs <= left_ids:
+                    left = FilterNode(left, compile_expr(c, left_scope))
+                else:
+                    keep.append(c)
+            residual = keep
+        elif kind == "left" and residual:
+            keep = []
+            for c in residual:
+                refs = _refs(c, self.scope, self.leaves)
+                if refs and refs <= right_ids:
+                    right = FilterNode(right, compile_expr(c, right_scope))
+                else:
+                    keep.append(c)
+            residual = keep
+        both = _local_scope(self.scope, left_span + right_leaves)
+        residual_fn = nulls.sql_and([compile_expr(c, both) for c in residual]) if residual else None
+        left_key = right_key = None
+        if lkeys:
+            if len(lkeys) == 1:
+                left_key, right_key = lkeys[0], rkeys[0]
+            else:
+                left_key, right_key = _tuple_key(lkeys), _tuple_key(rkeys)
+        return JoinNode(left, right, kind, left_key, right_key, residual_fn), rest
