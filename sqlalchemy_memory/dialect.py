@@ -71,14 +71,44 @@ _LITERALS_KEY = "\x00literal_execute"
 
 
 class MemoryCompiler(compiler.SQLCompiler):
-    """Keeps ``literal_execute`` bind values, which SQLAlchemy renders into
-    the SQL string and removes from the parameters, for the engine."""
+    """SQLAlchemy's compiler, keeping what the engine needs that exists only
+    while compiling.  The SQL it renders is for logging and events."""
 
     def visit_sequence(self, seq: Any, **kw: Any) -> str:
-        # rendered for logging only; the engine evaluates next_value() itself
         return "nextval('%s')" % self.preparer.format_sequence(seq)
 
+    def visit_regexp_match_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return self._generate_generic_binary(binary, " ~ ", **kw)
+
+    def visit_not_regexp_match_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return self._generate_generic_binary(binary, " !~ ", **kw)
+
+    def visit_regexp_replace_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return "REGEXP_REPLACE(%s, %s)" % (self.process(binary.left, **kw), self.process(binary.right, **kw))
+
+    def visit_select(self, select_stmt: Any, **kw: Any) -> Any:
+        pending = self.__dict__.setdefault("_memory_pending", [])
+        pending.append(select_stmt)
+        try:
+            return super().visit_select(select_stmt, **kw)
+        finally:
+            pending.pop()
+
+    def _setup_select_stack(self, select: Any, compile_state: Any, entry: Any, asfrom: Any, lateral: Any, compound_index: Any) -> Any:
+        # ORM criteria on nested selects (e.g. single-inheritance
+        # discriminators in a subquery) exist only in this compile state:
+        # record it for the planner (engine/select.py, _recorded_state).
+        froms = super()._setup_select_stack(select, compile_state, entry, asfrom, lateral, compound_index)
+        pending = self.__dict__.get("_memory_pending")
+        if pending:
+            states = self.__dict__.setdefault("_memory_select_states", {})
+            states[id(pending[-1])] = (pending[-1], compile_state, froms)
+        return froms
+
     def _process_parameters_for_postcompile(self, parameters: Any, _populate_self: bool = False) -> Any:
+        # literal_execute values are rendered into the SQL and removed from
+        # the parameters; keep them for the engine beside the expansions
+        # (the execution context's ``_expanded_parameters``).
         literal = {
             name: parameters[name]
             for name in (self.bind_names.get(b) for b in self.literal_execute_params)
@@ -86,7 +116,7 @@ class MemoryCompiler(compiler.SQLCompiler):
         }
         state = super()._process_parameters_for_postcompile(parameters, _populate_self=_populate_self)
         if literal:
-            parameters[_LITERALS_KEY] = literal
+            state.parameter_expansion[_LITERALS_KEY] = literal
         return state
 
 
@@ -270,7 +300,7 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
                 planner.run_ddl(compiled.statement, rt)
             cursor._set_result(None, [], -1)
             return
-        if context._expanded_parameters or _LITERALS_KEY in params_list[0]:
+        if context._expanded_parameters:
             params_list = [_unexpand(compiled, context, params_list[0])]
         with store.latch:
             outcome = planner.run_compiled(compiled, rt, params_list)
@@ -282,9 +312,10 @@ def _unexpand(compiled: Any, context: Any, params: Dict[str, Any]) -> Dict[str, 
     ``name_2``...) back into one list per parameter, and restore
     ``literal_execute`` values."""
     params = dict(params)
-    literal = params.pop(_LITERALS_KEY, None)
+    expanded = dict(context._expanded_parameters)
+    literal = expanded.pop(_LITERALS_KEY, None)
     escaped = compiled.escaped_bind_names
-    for name, keys in context._expanded_parameters.items():
+    for name, keys in expanded.items():
         values = [params[k] for k in keys]
         bind = compiled.binds.get(name)
         if bind is not None and bind.type._is_tuple_type:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy.testing import exclusions
 from sqlalchemy.testing.requirements import SuiteRequirements
 
 Rule = Any
+_sqla21 = sqlalchemy.__version__ >= "2.1"
 
 
 def _open() -> Rule:
@@ -230,6 +232,104 @@ class Requirements(SuiteRequirements):
     @property
     def boolean_col_expressions(self) -> Rule:
         return _open()
+
+    @property
+    def ctes(self) -> Rule:
+        return _open()
+
+    @property
+    def ctes_with_values(self) -> Rule:
+        return _open()
+
+    @property
+    def intersect(self) -> Rule:
+        return _open()
+
+    @property
+    def except_(self) -> Rule:
+        return _open()
+
+    @property
+    def fetch_first(self) -> Rule:
+        return _open()
+
+    @property
+    def fetch_percent(self) -> Rule:
+        return _open()
+
+    @property
+    def fetch_ties(self) -> Rule:
+        return _open()
+
+    @property
+    def fetch_no_order_by(self) -> Rule:
+        return _open()
+
+    @property
+    def fetch_offset_with_options(self) -> Rule:
+        return _open()
+
+    @property
+    def fetch_expression(self) -> Rule:
+        return _open()
+
+    @property
+    def table_value_constructor(self) -> Rule:
+        return _open()
+
+    @property
+    def order_by_label_with_expression(self) -> Rule:
+        return _open()
+
+    @property
+    def aggregate_order_by(self) -> Rule:
+        return _open()
+
+    @property
+    def mod_operator_as_percent_sign(self) -> Rule:
+        return _open()
+
+    @property
+    def supports_bitwise_or(self) -> Rule:
+        return _open()
+
+    @property
+    def supports_bitwise_and(self) -> Rule:
+        return _open()
+
+    @property
+    def supports_bitwise_not(self) -> Rule:
+        return _open()
+
+    @property
+    def supports_bitwise_xor(self) -> Rule:
+        return _open()
+
+    @property
+    def supports_bitwise_shift(self) -> Rule:
+        return _open()
+
+    @property
+    def regexp_match(self) -> Rule:
+        return _open()
+
+    @property
+    def regexp_replace(self) -> Rule:
+        return _open()
+
+    @property
+    def ctes_on_dml(self) -> Rule:
+        return exclusions.closed("CTEs attached to INSERT/UPDATE/DELETE: not built yet")
+
+    @property
+    def ctes_with_update_delete(self) -> Rule:
+        return exclusions.closed("UPDATE/DELETE reading a CTE: not built yet")
+
+    @property
+    def views(self) -> Rule:
+        # CreateView exists from SQLAlchemy 2.1; 2.0's suite creates views with
+        # SQL text that needs it
+        return exclusions.only_if(lambda config: _sqla21, "views need SQLAlchemy 2.1's CreateView")
 
     @property
     def supports_distinct_on(self) -> Rule:
