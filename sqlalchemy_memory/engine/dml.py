@@ -18,9 +18,10 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from . import nulls
 from .errors import IntegrityError, NotSupportedError
-from .expr import Fn, Scope, cast_function, compile_expr, unsupported
+from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, cast_function, compile_expr, unsupported
 from .runtime import Runtime, TableRef, table_ref
-from .select import Source, _access_path, _conjuncts
+from .select import plan_query
+from .sources import Source, _access_path, _conjuncts
 from .store import MISSING, Row, TableData
 
 Result = Tuple[List[Row], int, Optional[int]]  # rows, rowcount, lastrowid
@@ -36,25 +37,42 @@ def _param(name: str) -> Fn:
     return fn
 
 
-def row_builder(sources: List[Fn]) -> Callable[[Any], List[Any]]:
-    """One generated function building a row's value list from the bind
-    parameters, so an executemany of N rows makes N calls, not N x columns.
+def _selected(i: int) -> Fn:
+    """Column ``i`` of the SELECT row an INSERT ... FROM SELECT inserts."""
+    fn = lambda row, params: row[i]  # noqa: E731
+    fn.row_index = i  # type: ignore[attr-defined]
+    return fn
 
-    Bind values are read with ``params[name]`` inline; other sources are
-    called.  Generated once per plan, like ``collections.namedtuple`` does.
+
+def row_builder(sources: List[Fn]) -> Callable[[Any, Any], List[Any]]:
+    """One generated function building a row's value list, so an
+    executemany of N rows makes N calls, not N x columns.
+
+    Bind values (``params[name]``) and selected values (``row[i]``) are read
+    inline; other sources are called.  Generated once per plan, as
+    ``collections.namedtuple`` does.
     """
     namespace: Dict[str, Any] = {}
     parts = []
     for i, fn in enumerate(sources):
         name = getattr(fn, "param_name", None)
+        index = getattr(fn, "row_index", None)
         if fn is _null:
             parts.append("None")
         elif name is not None:
             parts.append("params[%r]" % (name,))
+        elif index is not None:
+            parts.append("row[%d]" % index)
         else:
             namespace["f%d" % i] = fn
-            parts.append("f%d(None, params)" % i)
-    return eval("lambda params: [%s]" % ", ".join(parts), namespace)  # noqa: S307
+            parts.append("f%d(row, params)" % i)
+    return eval("lambda row, params: [%s]" % ", ".join(parts), namespace)  # noqa: S307
+
+
+def _with_runtime(params_list: Sequence[Any], rt: Runtime) -> List[Any]:
+    """Copies of the parameters carrying the runtime, for plans whose
+    subqueries use private parameter keys."""
+    return [dict(params, **{RUNTIME_KEY: rt}) for params in params_list]
 
 
 def server_default(column: Any) -> Optional[Fn]:
@@ -121,17 +139,22 @@ class WritePlan:
     ref: TableRef
     names: Tuple[str, ...]
     returning: Optional[List[Fn]] = None
+    private = False  # subqueries use private params keys: see _with_runtime
+    layouts: List[Tuple[TableRef, Tuple[str, ...]]]
 
     def _returned(self, row: Row, params: Any) -> Row:
         return tuple([f(row, params) for f in self.returning or ()])
 
-    @property
-    def layouts(self) -> List[Tuple[TableRef, Tuple[str, ...]]]:
-        return [(self.ref, self.names)]
+    def _planned(self, ctx: PlanContext) -> "WritePlan":
+        """Record what the plan's subqueries depend on."""
+        self.layouts = [(self.ref, self.names), *ctx.layouts]
+        self.private = ctx._keys > 0
+        return self
 
 
 class InsertPlan(WritePlan):
-    def __init__(self, ref: TableRef, td: TableData, row_sources: List[List[Fn]], returning: Optional[List[Fn]]) -> None:
+    def __init__(self, ref: TableRef, td: TableData, row_sources: List[List[Fn]], returning: Optional[List[Fn]], select: Any = None) -> None:
+        self.select = select  # the plan of INSERT ... FROM SELECT's query
         self.ref = ref
         self.names = td.names
         self.row_sources = row_sources
@@ -153,9 +176,17 @@ class InsertPlan(WritePlan):
         check_row = td.check_row
         link = td.link
         inserted = txn.inserting(td).append
+        conversions = td.conversions
+        if self.private:
+            params_list = _with_runtime(params_list, rt)
+        count = 0
         for params in params_list:
-            for build in self.builders:
-                values = build(params)
+            selected = (None,) if self.select is None else self.select.select(rt, params)
+            count += len(selected) * len(self.builders)
+            for build, source_row in ((b, r) for r in selected for b in self.builders):
+                values = build(source_row, params)
+                if conversions:
+                    td.convert(values)
                 if autoinc is not None:
                     v = values[autoinc]
                     if v is None:
@@ -179,9 +210,11 @@ class InsertPlan(WritePlan):
                 inserted(key)
                 if returning is not None:
                     out.append(tuple([f(row, params) for f in returning]))
-        return out, len(params_list) * len(self.row_sources), lastrowid
+        return out, count, lastrowid
 
     def explain(self) -> List[str]:
+        if self.select is not None:
+            return ["INSERT INTO %s FROM" % self.ref.name] + ["  " + line for line in self.select.explain()]
         return ["INSERT INTO %s (%d row(s) per parameter set)" % (self.ref.name, len(self.row_sources))]
 
 
@@ -203,6 +236,8 @@ class UpdatePlan(WritePlan):
         count = 0
         where = self.where
         assignments = self.assignments
+        if self.private:
+            params_list = _with_runtime(params_list, rt)
         for params in params_list:
             matched = [
                 (k, r) for k, r in self.source.items(rt, params)
@@ -214,6 +249,7 @@ class UpdatePlan(WritePlan):
                 values = list(row)
                 for pos, fn in assignments:
                     values[pos] = fn(row, params)
+                td.convert(values)
                 new_rows.append((key, tuple(values)))
             for key, new in new_rows:
                 new_key = key if td.key_of is None else td.key_of(new)
@@ -250,6 +286,8 @@ class DeletePlan(WritePlan):
         out: List[Row] = []
         count = 0
         where = self.where
+        if self.private:
+            params_list = _with_runtime(params_list, rt)
         for params in params_list:
             matched = [
                 (k, r) for k, r in self.source.items(rt, params)
@@ -277,7 +315,8 @@ def _target(compiled: Any, rt: Runtime) -> Tuple[Any, Any, TableRef, TableData, 
         raise unsupported(table, "DML target must be a table")
     ref = table_ref(table)
     td = rt.table(ref)
-    scope = Scope(compiled, [(table, td.position)], store=rt.store)
+    ctx = PlanContext(compiled, rt.store, rt)
+    scope = Scope(compiled, [(table, td.position)], store=rt.store, ctx=ctx)
     return state, stmt, ref, td, scope
 
 
@@ -304,12 +343,13 @@ def _given(value: Any, fallback_name: str, scope: Scope) -> Fn:
 
 def plan_insert(compiled: Any, rt: Runtime) -> InsertPlan:
     state, stmt, ref, td, scope = _target(compiled, rt)
-    if stmt.select is not None:
-        raise NotSupportedError("INSERT ... FROM SELECT is not supported by the memory dialect yet")
     if getattr(stmt, "_post_values_clause", None) is not None:
         raise unsupported(stmt._post_values_clause, "ON CONFLICT / upsert")
     column_as_key, _, _ = crud._key_getters_for_crud_column(compiled, stmt, state)
-    row_scope = Scope(compiled, store=rt.store)  # values() expressions cannot see the new row
+    # values() expressions cannot see the new row
+    row_scope = Scope(compiled, store=rt.store, ctx=scope.ctx)
+    if stmt.select is not None:
+        return _plan_insert_from_select(compiled, stmt, ref, td, scope, row_scope, column_as_key)
     multi = state._multi_parameters
     if multi:
         rows = [
@@ -332,19 +372,43 @@ def plan_insert(compiled: Any, rt: Runtime) -> InsertPlan:
             elif c in prefetch or (multi and bind_name in compiled.binds):
                 by_name[c.name] = _param(bind_name if multi else c.key)
             elif c.default is not None and (c.default.is_clause_element or c.default.is_sequence):
-                target = c.default.arg if c.default.is_clause_element else c.default.next_value()
-                by_name[c.name] = compile_expr(target, row_scope)
+                by_name[c.name] = _sql_default(c, row_scope)
         statement_sources.append(by_name)
-    row_sources = []
-    for by_name in statement_sources:
-        sources = []
-        for column in td.columns:
-            fn = by_name.get(column.name)
-            if fn is None:
-                fn = server_default(column) or _null
-            sources.append(fn)
-        row_sources.append(sources)
-    return InsertPlan(ref, td, row_sources, _returning(compiled, scope))
+    row_sources = [_store_sources(td, by_name) for by_name in statement_sources]
+    return InsertPlan(ref, td, row_sources, _returning(compiled, scope))._planned(scope.ctx)
+
+
+def _sql_default(column: Any, scope: Scope) -> Fn:
+    default = column.default
+    return compile_expr(default.arg if default.is_clause_element else default.next_value(), scope)
+
+
+def _store_sources(td: TableData, by_name: Dict[str, Fn]) -> List[Fn]:
+    """One source per store column: the statement's, else the database's."""
+    return [by_name.get(column.name) or server_default(column) or _null for column in td.columns]
+
+
+def _plan_insert_from_select(compiled: Any, stmt: Any, ref: TableRef, td: TableData, scope: Scope, row_scope: Scope, column_as_key: Any) -> InsertPlan:
+    """INSERT ... FROM SELECT: the select's columns by position, then the
+    defaults SQLAlchemy adds for the other columns (``include_defaults``)."""
+    table = stmt.table
+    columns = [table.c[column_as_key(name)] for name in stmt._select_names]
+    by_name: Dict[str, Fn] = {c.name: _selected(i) for i, c in enumerate(columns)}
+    prefetch = set(compiled.insert_prefetch)
+    if stmt.include_insert_from_select_defaults:
+        for c in table.columns:
+            default = c.default
+            if c.name in by_name or default is None or getattr(default, "is_sentinel", False):
+                continue
+            if default.is_sequence and default.optional:
+                continue
+            if default.is_clause_element or default.is_sequence:
+                by_name[c.name] = _sql_default(c, row_scope)
+            elif c in prefetch:
+                by_name[c.name] = _param(c.key)
+    select = plan_query(stmt.select, None, False, scope.ctx)
+    plan = InsertPlan(ref, td, [_store_sources(td, by_name)], _returning(compiled, scope), select=select)
+    return plan._planned(scope.ctx)
 
 
 def _where(state: Any, stmt: Any, ref: TableRef, td: TableData, scope: Scope, rt: Runtime) -> Tuple[Source, Optional[Fn]]:
@@ -384,10 +448,10 @@ def plan_update(compiled: Any, rt: Runtime) -> UpdatePlan:
     if unknown:
         raise NotSupportedError("UPDATE of %s: cannot assign to %s" % (td.name, unknown))
     source, where = _where(state, stmt, ref, td, scope, rt)
-    return UpdatePlan(ref, td, source, where, assignments, _returning(compiled, scope))
+    return UpdatePlan(ref, td, source, where, assignments, _returning(compiled, scope))._planned(scope.ctx)
 
 
 def plan_delete(compiled: Any, rt: Runtime) -> DeletePlan:
     state, stmt, ref, td, scope = _target(compiled, rt)
     source, where = _where(state, stmt, ref, td, scope, rt)
-    return DeletePlan(ref, td, source, where, _returning(compiled, scope))
+    return DeletePlan(ref, td, source, where, _returning(compiled, scope))._planned(scope.ctx)

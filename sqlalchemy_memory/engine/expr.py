@@ -22,6 +22,7 @@ from sqlalchemy.sql import operators as ops
 from sqlalchemy.sql.elements import ClauseElement
 
 from . import nulls
+from .types import converter
 from .errors import DataError, NotSupportedError, OperationalError
 from .scope import RUNTIME_KEY, PlanContext, Scope, _describe, runtime_of  # noqa: F401 - re-exported
 
@@ -113,10 +114,18 @@ def literal_token(text: str, type_: Any) -> Any:
 
 
 def _visit_bindparam(el: Any, scope: Scope) -> Fn:
+    """A bound value, converted as a column of its type would store it (a
+    float bound as NUMERIC compares as a decimal, a datetime bound as DATE
+    as a date), as the database would on receiving it."""
     name = scope.bind_name(el)
+    convert = None if getattr(el, "expanding", False) else converter(el.type)
     if name is None:
         value = el.effective_value
+        if convert is not None and value is not None:
+            value = convert(value)
         return lambda row, params: value
+    if convert is not None:
+        return lambda row, params: None if (v := params[name]) is None else convert(v)
     return lambda row, params: params[name]
 
 
@@ -227,7 +236,7 @@ def _operand(el: Any, scope: Scope) -> Tuple[str, Any]:
         if pos is not None:
             return ("col", pos)
         return ("fn", compile_expr(el, scope))
-    if name == "bindparam" and not getattr(el, "expanding", False):
+    if name == "bindparam" and not getattr(el, "expanding", False) and converter(el.type) is None:
         bind = scope.bind_name(el)
         if bind is not None:
             return ("bind", bind)
@@ -603,13 +612,31 @@ _COMPARISONS: Dict[Any, Callable[[Any, Any], Any]] = {
     ops.ge: op.ge,
 }
 
+def _promoting(operator: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``operator`` with SQL's numeric promotion: NUMERIC mixed with a
+    floating-point value computes in floating point (Python refuses
+    ``Decimal + float``)."""
+
+    def apply(a: Any, b: Any) -> Any:
+        try:
+            return operator(a, b)
+        except TypeError:
+            if isinstance(a, decimal.Decimal) and isinstance(b, float):
+                return operator(float(a), b)
+            if isinstance(a, float) and isinstance(b, decimal.Decimal):
+                return operator(a, float(b))
+            raise
+
+    return apply
+
+
 _ARITHMETIC: Dict[Any, Callable[[Any, Any], Any]] = {
-    ops.add: op.add,
-    ops.sub: op.sub,
-    ops.mul: op.mul,
+    ops.add: _promoting(op.add),
+    ops.sub: _promoting(op.sub),
+    ops.mul: _promoting(op.mul),
     ops.truediv: _true_division,
     ops.floordiv: _floor_division,
-    ops.mod: _modulo,
+    ops.mod: _promoting(_modulo),
     ops.concat_op: _concat,
     ops.bitwise_and_op: op.and_,
     ops.bitwise_or_op: op.or_,

@@ -25,7 +25,7 @@ from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, compile_expr, unsupported
 from .froms import plan_froms
 from .joins import Node
 from .runtime import Runtime
-from .sources import IndexLookup, KeyLookup, NoTable, Scan, Source, _access_path, _conjuncts  # noqa: F401 - re-exported for dml
+from .sources import IndexLookup, KeyLookup, NoTable, Scan, Source, _access_path, _conjuncts  # noqa: F401
 
 Row = Tuple[Any, ...]
 Rows = Iterable[Row]

@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from sqlalchemy import Column, MetaData, Sequence, Table
 
 from .errors import IntegrityError, OperationalError
+from .types import converter
 
 Row = Tuple[Any, ...]
 TableKey = Tuple[Optional[str], str]
@@ -107,6 +108,10 @@ class TableData:
         self.notnull_positions = tuple(
             i for i, c in enumerate(self.columns) if not c.nullable
         )
+        # (position, conversion) for columns whose type converts on write
+        self.conversions = tuple(
+            (i, fn) for i, fn in ((i, converter(c.type)) for i, c in enumerate(self.columns)) if fn is not None
+        )
         auto = table.autoincrement_column
         self.autoinc_position = (
             self.position[auto.name] if auto is not None else None
@@ -183,6 +188,13 @@ class TableData:
             raise IntegrityError(
                 "UNIQUE constraint failed: %s (%s %s)" % (cols, index.kind, index.name)
             )
+
+    def convert(self, values: List[Any]) -> None:
+        """Apply the columns' write conversions to a row's values in place."""
+        for p, fn in self.conversions:
+            v = values[p]
+            if v is not None:
+                values[p] = fn(v)
 
     def check_row(self, row: Row, own_key: Any) -> None:
         """NOT NULL and UNIQUE checks for a row about to be stored."""
