@@ -189,11 +189,14 @@ class SelectPlan:
         found = source.keys_for(rt, params)
         if found is None:
             return None
-        view, keys = found
-        try:
-            top = (heapq.nlargest if descending else heapq.nsmallest)(k, keys)
-        except TypeError as err:
-            raise DataError("cannot compare values in ORDER BY: %s" % err) from err
+        view, keys, ascending = found
+        if ascending:
+            top = list(itertools.islice(reversed(keys) if descending else keys, k))
+        else:
+            try:
+                top = (heapq.nlargest if descending else heapq.nsmallest)(k, keys)
+            except TypeError as err:
+                raise DataError("cannot compare values in ORDER BY: %s" % err) from err
         return list(map(view.__getitem__, top))
 
     def _finish(self, rows: Rows, params: Any) -> List[Row]:

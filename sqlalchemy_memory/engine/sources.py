@@ -51,10 +51,11 @@ class Scan(Source):
     def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
         return list(rt.view(self.ref).items())
 
-    def keys_for(self, rt: Runtime, params: Any) -> Optional[Tuple[Any, Iterable[Any]]]:
-        """``(view, primary keys)`` of the rows, for ORDER BY pk LIMIT k."""
+    def keys_for(self, rt: Runtime, params: Any) -> Optional[Tuple[Any, Iterable[Any], bool]]:
+        """``(view, primary keys, keys ascending?)`` of the rows, for
+        ORDER BY pk LIMIT k."""
         view = rt.view(self.ref)
-        return view, view.keys()
+        return view, view.keys(), False
 
     def explain(self) -> str:
         return "SCAN %s" % self.ref.name
@@ -110,18 +111,21 @@ class IndexLookup(Source):
             return [r for r in view.values() if (v := recheck(r, params)) is not None and v]
         return list(map(view.__getitem__, index.lookup(value)))
 
-    def keys_for(self, rt: Runtime, params: Any) -> Optional[Tuple[Any, Iterable[Any]]]:
-        """``(view, primary keys)`` of the matching rows, or None when the
-        index cannot answer (the caller then filters rows itself)."""
+    def keys_for(self, rt: Runtime, params: Any) -> Optional[Tuple[Any, Iterable[Any], bool]]:
+        """``(view, primary keys, keys ascending?)`` of the matching rows, or
+        None when the index cannot answer (the caller then filters rows)."""
         value = self.key((), params)
         td = rt.table(self.ref)
         view = rt.txn.view(td)
         if value is None:
-            return view, ()
+            return view, (), True
         index = td.index_on(self.positions) if view is td.rows else None
         if index is None:
             return None
-        return view, index.lookup(value)
+        ordered = index.ordered_keys(value)
+        if ordered is None:
+            return view, index.lookup(value), False
+        return view, ordered, True
 
     def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
         value = self.key((), params)

@@ -44,6 +44,10 @@ class HashIndex:
         self.kind = kind  # "unique constraint", "index" or "unique index"
         # value -> key (unique) | dict of keys (insertion-ordered set)
         self.entries: Dict[Any, Any] = {}
+        # ``ordered_keys`` sorts a bucket in place when asked; ``changes``
+        # tells whether it may have fallen out of order since
+        self.changes = 0
+        self.checked: Dict[Any, int] = {}
         self.single = len(positions) == 1
         self.value_of: Callable[[Row], Any] = itemgetter(*positions)
 
@@ -57,6 +61,7 @@ class HashIndex:
         if self.unique:
             self.entries[v] = key
         else:
+            self.changes += 1
             bucket = self.entries.get(v)
             if bucket is None:
                 self.entries[v] = {key: None}
@@ -76,6 +81,26 @@ class HashIndex:
                 bucket.pop(key, None)
                 if not bucket:
                     del self.entries[v]
+
+    def ordered_keys(self, value: Any) -> Optional[Any]:
+        """Keys of the rows whose value is ``value``, in ascending key order
+        (None if keys do not compare), for ``ORDER BY pk LIMIT k``.  A bucket
+        is sorted at most once between writes, in C."""
+        hit = self.entries.get(value)
+        if hit is None:
+            return ()
+        if self.unique:
+            return (hit,)
+        if self.checked.get(value) != self.changes:
+            keys = list(hit)
+            try:
+                ordered = sorted(keys)
+            except TypeError:
+                return None
+            if ordered != keys:
+                hit = self.entries[value] = dict.fromkeys(ordered)
+            self.checked[value] = self.changes
+        return hit
 
     def lookup(self, value: Any) -> List[Any]:
         """Keys of rows whose indexed value equals ``value``."""
