@@ -179,37 +179,42 @@ class InsertPlan(WritePlan):
         conversions = td.conversions
         if self.private:
             params_list = _with_runtime(params_list, rt)
+        builders = self.builders
+        if self.select is None and len(builders) == 1:
+            build = builders[0]
+            work: Iterable[Tuple[List[Any], Any]] = ((build(None, p), p) for p in params_list)
+        elif self.select is None:
+            work = ((b(None, p), p) for p in params_list for b in builders)
+        else:
+            work = ((b(r, p), p) for p in params_list for r in self.select.select(rt, p) for b in builders)
         count = 0
-        for params in params_list:
-            selected = (None,) if self.select is None else self.select.select(rt, params)
-            count += len(selected) * len(self.builders)
-            for build, source_row in ((b, r) for r in selected for b in self.builders):
-                values = build(source_row, params)
-                if conversions:
-                    td.convert(values)
-                if autoinc is not None:
-                    v = values[autoinc]
-                    if v is None:
-                        v = values[autoinc] = td.next_id
-                        td.next_id = v + 1
-                    elif isinstance(v, int) and v >= td.next_id:
-                        td.next_id = v + 1
-                    lastrowid = v
-                row = tuple(values)
-                if key_of is None:
-                    key = lastrowid = td.new_key(row)
-                else:
-                    key = key_of(row)
-                    if key in rows:
-                        raise IntegrityError(
-                            "UNIQUE constraint failed: %s (primary key)"
-                            % ", ".join("%s.%s" % (td.name, td.names[p]) for p in td.pk_positions)
-                        )
-                check_row(row, key)
-                link(key, row)
-                inserted(key)
-                if returning is not None:
-                    out.append(tuple([f(row, params) for f in returning]))
+        for values, params in work:
+            count += 1
+            if conversions:
+                td.convert(values)
+            if autoinc is not None:
+                v = values[autoinc]
+                if v is None:
+                    v = values[autoinc] = td.next_id
+                    td.next_id = v + 1
+                elif isinstance(v, int) and v >= td.next_id:
+                    td.next_id = v + 1
+                lastrowid = v
+            row = tuple(values)
+            if key_of is None:
+                key = lastrowid = td.new_key(row)
+            else:
+                key = key_of(row)
+                if key in rows:
+                    raise IntegrityError(
+                        "UNIQUE constraint failed: %s (primary key)"
+                        % ", ".join("%s.%s" % (td.name, td.names[p]) for p in td.pk_positions)
+                    )
+            check_row(row, key)
+            link(key, row)
+            inserted(key)
+            if returning is not None:
+                out.append(tuple([f(row, params) for f in returning]))
         return out, count, lastrowid
 
     def explain(self) -> List[str]:
