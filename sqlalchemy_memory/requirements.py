@@ -157,7 +157,9 @@ class Requirements(SuiteRequirements):
 
     @property
     def repeated_column_foreign_keys(self) -> Rule:
-        return _open()
+        # the store keeps SQLAlchemy Table objects, and 2.0's
+        # ForeignKeyConstraint rejects a repeated source column
+        return exclusions.only_if(lambda config: _sqla21, "foreign keys repeating a source column need SQLAlchemy 2.1")
 
     @property
     def repeated_remote_col_foreign_keys(self) -> Rule:
@@ -327,9 +329,7 @@ class Requirements(SuiteRequirements):
 
     @property
     def views(self) -> Rule:
-        # CreateView exists from SQLAlchemy 2.1; 2.0's suite creates views with
-        # SQL text that needs it
-        return exclusions.only_if(lambda config: _sqla21, "views need SQLAlchemy 2.1's CreateView")
+        return _open()
 
     @property
     def supports_distinct_on(self) -> Rule:

@@ -186,3 +186,154 @@ class TestSqlText(fixtures.TestBase):
             ("id BETWEEN 1 AND 3 AND x LIKE 'a%'", None, True),
         ]:
             eq_(compile_expr(expression(sql, scope, type_), scope)(row, {}), expected)
+
+
+class TestSqlTextViewsAndClauses(fixtures.TestBase):
+    """Views from SQL text on SQLAlchemy 2.0 and 2.1, tables without columns,
+    FETCH FIRST, and ``order_by("name")`` naming a column."""
+
+    __requires__ = ()
+
+    def _engine(self):
+        engine = sa.create_engine("memory://")
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1, 1), (2, 2), (3, 2), (4, 3), (5, 4)")
+        return engine
+
+    def test_create_view_query_and_reflect(self):
+        engine = self._engine()
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE VIEW v AS SELECT id, x * 2 AS y FROM t WHERE id > 2")
+            conn.exec_driver_sql("CREATE TEMPORARY VIEW tv AS SELECT id FROM t WHERE id = 3")
+            eq_(conn.exec_driver_sql("SELECT * FROM v ORDER BY id").all(), [(3, 4), (4, 6), (5, 8)])
+            conn.exec_driver_sql("INSERT INTO t VALUES (6, 10)")  # a view reads current rows
+            eq_(conn.exec_driver_sql("SELECT y FROM V WHERE id = 6").scalar(), 20)
+            insp = sa.inspect(conn)
+            eq_(insp.get_view_names(), ["v"])
+            eq_(insp.get_temp_view_names(), ["tv"])
+            eq_(insp.get_view_definition("v"), "SELECT id, x * 2 AS y FROM t WHERE id > 2")
+            eq_([c["name"] for c in insp.get_columns("v")], ["id", "y"])
+            is_true(insp.has_table("v"))
+            reflected = sa.Table("v", sa.MetaData(), autoload_with=conn)
+            eq_(conn.execute(sa.select(reflected.c.y).where(reflected.c.id == 3)).scalar(), 4)
+            # a view's literals never read the querying statement's binds
+            conn.exec_driver_sql("CREATE VIEW v2 AS SELECT id, y + 1 AS z FROM v WHERE y > 5")
+            eq_(conn.exec_driver_sql("SELECT z, 3 FROM v2 WHERE id = 6").all(), [(21, 3)])
+            try:
+                conn.exec_driver_sql("CREATE VIEW v3 AS SELECT id FROM t WHERE id = :p", {"p": 1})
+            except exc.NotSupportedError as err:
+                is_true("placeholder" in str(err), str(err))
+            else:
+                raise AssertionError("a view with a placeholder was accepted")
+
+    def test_replace_if_not_exists_and_drop_view(self):
+        engine = self._engine()
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE VIEW v AS SELECT id FROM t WHERE id = 1")
+            conn.exec_driver_sql("CREATE OR REPLACE VIEW v AS SELECT id FROM t WHERE id = 2")
+            conn.exec_driver_sql("CREATE VIEW IF NOT EXISTS v AS SELECT id FROM t WHERE id = 3")
+            eq_(conn.exec_driver_sql("SELECT id FROM v").all(), [(2,)])
+            eq_(sa.inspect(conn).get_view_definition("v"), "SELECT id FROM t WHERE id = 2")
+            with conn.begin_nested() as sp:
+                try:
+                    conn.exec_driver_sql("CREATE VIEW v AS SELECT 1 AS one")
+                except exc.OperationalError as err:
+                    is_true("already exists" in str(err), str(err))
+                else:
+                    raise AssertionError("expected OperationalError")
+                sp.rollback()
+            conn.exec_driver_sql("DROP VIEW V")  # unquoted: case-insensitive
+            conn.exec_driver_sql("DROP VIEW IF EXISTS v")
+            eq_(sa.inspect(conn).get_view_names(), [])
+            eq_(sa.inspect(conn).get_table_names(), ["t"])
+
+    def test_view_ddl_is_transactional(self):
+        engine = self._engine()
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE VIEW v AS SELECT id FROM t")
+            conn.rollback()
+            eq_(sa.inspect(conn).get_view_names(), [])
+
+    def test_materialized_view(self):
+        engine = self._engine()
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE MATERIALIZED VIEW mv AS SELECT id FROM t WHERE id < 3")
+            conn.exec_driver_sql("INSERT INTO t VALUES (0, 0)")  # a snapshot: not seen
+            eq_(conn.exec_driver_sql("SELECT id FROM mv ORDER BY id").all(), [(1,), (2,)])
+            insp = sa.inspect(conn)
+            eq_(insp.get_materialized_view_names(), ["mv"])
+            eq_(insp.get_view_names(), [])
+            eq_(insp.get_view_definition("mv"), "SELECT id FROM t WHERE id < 3")
+            conn.exec_driver_sql("DROP MATERIALIZED VIEW mv")
+            insp = sa.inspect(conn)
+            eq_(insp.get_materialized_view_names(), [])
+            eq_(insp.get_table_names(), ["t"])
+
+    def test_select_star_from_table_without_columns(self):
+        engine = self._engine()
+        sa.Table("empty", metadata := sa.MetaData())
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            result = conn.exec_driver_sql("SELECT * FROM empty")
+            eq_(list(result.keys()), [])
+            eq_(result.all(), [])
+            eq_(conn.exec_driver_sql("SELECT empty.*, t.id FROM empty, t").all(), [])
+            conn.exec_driver_sql("CREATE VIEW empty_v AS SELECT * FROM empty")
+            eq_(sa.inspect(conn).get_columns("empty_v"), [])
+            eq_(list(sa.Table("empty_v", sa.MetaData(), autoload_with=conn).c), [])
+            eq_(conn.exec_driver_sql("SELECT * FROM empty_v").all(), [])
+            try:
+                conn.exec_driver_sql("SELECT")
+            except exc.DBAPIError:
+                pass
+            else:
+                raise AssertionError("SELECT with no columns and no FROM was accepted")
+
+    def test_offset_fetch(self):
+        with self._engine().connect() as conn:
+            for sql, expected in [
+                ("SELECT id FROM t ORDER BY id OFFSET 1 ROWS FETCH FIRST 2 ROWS ONLY", [2, 3]),
+                ("SELECT id FROM t ORDER BY id OFFSET 3 ROWS", [4, 5]),
+                ("SELECT id FROM t ORDER BY id FETCH FIRST ROW ONLY", [1]),
+                ("SELECT id FROM t ORDER BY id FETCH NEXT 2 ROWS ONLY", [1, 2]),
+                ("SELECT id FROM t ORDER BY x FETCH FIRST 2 ROWS WITH TIES", [1, 2, 3]),
+                ("SELECT id FROM t ORDER BY id FETCH FIRST 40 PERCENT ROWS ONLY", [1, 2]),
+                ("SELECT id FROM t ORDER BY id FETCH FIRST 50.5 PERCENT ROWS ONLY", [1, 2, 3]),
+                ("SELECT id FROM t UNION SELECT x FROM t ORDER BY 1 OFFSET 1 ROWS FETCH NEXT 2 ROWS ONLY", [2, 3]),
+            ]:
+                eq_(conn.exec_driver_sql(sql).scalars().all(), expected, sql)
+            eq_(
+                conn.execute(
+                    text("SELECT id FROM t ORDER BY id OFFSET :o ROWS FETCH FIRST :n ROWS ONLY"), {"o": 2, "n": 1}
+                ).scalars().all(),
+                [3],
+            )
+
+    def test_order_by_textual_name_of_column(self):
+        engine = sa.create_engine("memory://")
+        metadata = sa.MetaData()
+        t = sa.Table(
+            "unitéble",
+            metadata,
+            sa.Column("méil", sa.Integer, primary_key=True, key="a"),
+            sa.Column("\u6e2c\u8a66", sa.Integer, key="b"),
+            sa.Column("MixedCase", sa.Integer),
+        )
+        u = sa.Table("u", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("a_id", sa.Integer))
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(t.insert(), [{"a": 1, "b": 7, "MixedCase": 2}, {"a": 2, "b": 5, "MixedCase": 1}])
+            conn.execute(u.insert(), [{"id": 10, "a_id": 2}, {"id": 11, "a_id": 1}])
+            eq_(conn.execute(t.select().order_by(sa.desc("a"))).all(), [(2, 5, 1), (1, 7, 2)])  # by key
+            eq_(conn.execute(sa.select(t.c.a).order_by("MixedCase")).scalars().all(), [2, 1])  # not selected
+            eq_(conn.execute(sa.select(t.c.a).order_by(sa.desc("b"))).scalars().all(), [1, 2])
+            reflected = sa.Table("unitéble", sa.MetaData(), autoload_with=conn)
+            eq_(conn.execute(reflected.select().order_by(sa.desc("méil"))).all(), [(2, 5, 1), (1, 7, 2)])
+            eq_(conn.execute(sa.select(t.c.a.label("z")).order_by(sa.desc("z"))).scalars().all(), [2, 1])
+            sub = t.select().subquery()
+            eq_(conn.execute(sa.select(sub.c.a).order_by(sa.desc("b"))).scalars().all(), [1, 2])
+            joined = sa.select(u.c.id).join_from(u, t, u.c.a_id == t.c.a).order_by("MixedCase")
+            eq_(conn.execute(joined).scalars().all(), [10, 11])
+            grouped = sa.select(t.c.a, sa.func.count().label("n")).group_by("a").order_by(sa.desc("a"))
+            eq_(conn.execute(grouped).all(), [(2, 1), (1, 1)])

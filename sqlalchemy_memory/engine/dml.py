@@ -230,6 +230,7 @@ class UpdatePlan(WritePlan):
         self.source = source
         self.where = where
         self.assignments = assignments
+        self.assigned = frozenset(pos for pos, _ in assignments)
         self.returning = returning
         self.returns_rows = returning is not None
 
@@ -241,6 +242,12 @@ class UpdatePlan(WritePlan):
         count = 0
         where = self.where
         assignments = self.assignments
+        # only what the SET clause touches needs checking and re-indexing
+        assigned = self.assigned
+        notnull = [p for p in td.notnull_positions if p in assigned]
+        unique = [ix for ix in td.indexes if ix.unique and not assigned.isdisjoint(ix.positions)]
+        indexes = [ix for ix in td.indexes if not assigned.isdisjoint(ix.positions)]
+        moves_key = td.key_of is not None and not assigned.isdisjoint(td.pk_positions)
         if self.private:
             params_list = _with_runtime(params_list, rt)
         for params in params_list:
@@ -254,10 +261,11 @@ class UpdatePlan(WritePlan):
                 values = list(row)
                 for pos, fn in assignments:
                     values[pos] = fn(row, params)
-                td.convert(values)
-                new_rows.append((key, tuple(values)))
-            for key, new in new_rows:
-                new_key = key if td.key_of is None else td.key_of(new)
+                if td.conversions:
+                    td.convert(values)
+                new_rows.append((key, row, tuple(values)))
+            for key, old, new in new_rows:
+                new_key = td.key_of(new) if moves_key else key  # type: ignore[misc]
                 if new_key != key:
                     if new_key in td.rows:
                         raise IntegrityError("UNIQUE constraint failed: %s (primary key)" % td.name)
@@ -265,8 +273,8 @@ class UpdatePlan(WritePlan):
                     td.check_row(new, new_key)
                     txn.put(td, new_key, new)
                 else:
-                    td.check_row(new, key)
-                    txn.put(td, key, new)
+                    td.check_columns(new, key, notnull, unique)
+                    txn.replace(td, key, old, new, indexes)
                 if self.returning is not None:
                     out.append(self._returned(new, params))
         return out, count, None

@@ -150,10 +150,32 @@ def _visit_label_reference(el: Any, scope: Scope) -> Fn:
 
 
 def _visit_textual_label_reference(el: Any, scope: Scope) -> Fn:
-    target = scope.labels.get(el.element)
+    """``order_by("name")`` / ``group_by("name")``: a label of the select
+    list, else a column of its FROM clauses, as SQLAlchemy's compiler
+    resolves it (``_label_resolve_dict``: by key, the last FROM winning)."""
+    name = el.element
+    target = scope.labels.get(name)
+    if target is None:
+        target = _from_column_named(name, scope)
     if target is None:
         raise unsupported(el, "ORDER BY / GROUP BY name not in the select list")
     return compile_expr(target, scope)
+
+
+def _from_column_named(name: str, scope: Scope) -> Any:
+    columns = [c for from_, _ in scope.sources for part in _from_parts(from_) for c in getattr(part, "c", ())]
+    for attr in ("key", "_tq_label", "name"):
+        hits = [c for c in columns if getattr(c, attr, None) == name]
+        if hits:
+            return hits[-1]
+    return None
+
+
+def _from_parts(from_: Any) -> List[Any]:
+    """A join's tables (its own ``.c`` keys are ``table_column``)."""
+    if getattr(from_, "__visit_name__", None) == "join":
+        return _from_parts(from_.left) + _from_parts(from_.right)
+    return [from_]
 
 
 def _visit_null(el: Any, scope: Scope) -> Fn:

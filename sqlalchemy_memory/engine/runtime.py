@@ -28,7 +28,7 @@ def table_ref(table: Any) -> TableRef:
 class Runtime:
     """One execution's view of the store."""
 
-    __slots__ = ("store", "txn", "schema_map")
+    __slots__ = ("store", "txn", "schema_map", "_ref", "_td")
 
     def __init__(
         self,
@@ -39,6 +39,8 @@ class Runtime:
         self.store = store
         self.txn = txn
         self.schema_map = schema_map
+        self._ref: Any = None  # the last table looked up, and what it was
+        self._td: Any = None
 
     def schema(self, schema: Optional[str]) -> Optional[str]:
         schema_map = self.schema_map
@@ -47,6 +49,14 @@ class Runtime:
         return schema
 
     def table(self, ref: TableRef) -> TableData:
+        if ref is self._ref:
+            return self._td  # type: ignore[no-any-return]
+        td = self._lookup(ref)
+        self._ref = ref
+        self._td = td
+        return td
+
+    def _lookup(self, ref: TableRef) -> TableData:
         store = self.store
         writer = store.writer
         if self.schema_map or (writer is not None and writer.replaced_tables and writer is not self.txn):

@@ -223,14 +223,18 @@ class TableData:
 
     def check_row(self, row: Row, own_key: Any) -> None:
         """NOT NULL and UNIQUE checks for a row about to be stored."""
-        for p in self.notnull_positions:
+        self.check_columns(row, own_key, self.notnull_positions, [i for i in self.indexes if i.unique])
+
+    def check_columns(self, row: Row, own_key: Any, notnull: Any, unique: Any) -> None:
+        """The checks of ``check_row`` limited to some columns and indexes:
+        an UPDATE checks only what its SET clause touches."""
+        for p in notnull:
             if row[p] is None:
                 raise IntegrityError(
                     "NOT NULL constraint failed: %s.%s" % (self.name, self.names[p])
                 )
-        for index in self.indexes:
-            if index.unique:
-                self.check_unique_in(index, row, own_key)
+        for index in unique:
+            self.check_unique_in(index, row, own_key)
 
     def new_key(self, row: Row) -> Any:
         if self.key_of is None:
@@ -289,6 +293,7 @@ class Store:
         self.latch = threading.RLock()
         self.writer_changed = threading.Condition(self.latch)
         self.writer: Any = None
+        self.waiters = 0  # transactions waiting in begin_write
         # the Runtime of the statement holding ``latch`` (sequences read it)
         self.runtime: Any = None
 

@@ -74,20 +74,29 @@ class Transaction:
         store = self.store
         if store.writer is self:
             return
-        deadline = time.monotonic() + self.timeout
-        while store.writer is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise OperationalError("database is locked")
-            if self.wait is None:
-                store.writer_changed.wait(remaining)
-            else:
-                store.latch.release()
-                try:
-                    self.wait(min(remaining, 0.001))
-                finally:
-                    store.latch.acquire()
+        if store.writer is not None:
+            self._wait_for_writer()
         store.writer = self
+
+    def _wait_for_writer(self) -> None:
+        store = self.store
+        deadline = time.monotonic() + self.timeout
+        store.waiters += 1
+        try:
+            while store.writer is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise OperationalError("database is locked")
+                if self.wait is None:
+                    store.writer_changed.wait(remaining)
+                else:
+                    store.latch.release()
+                    try:
+                        self.wait(min(remaining, 0.001))
+                    finally:
+                        store.latch.acquire()
+        finally:
+            store.waiters -= 1
 
     def writing(self, td: TableData) -> None:
         """Announce writes to ``td``; call once per statement, not per row."""
@@ -107,6 +116,15 @@ class Transaction:
         if old is not MISSING:
             td.unlink(key)
         td.link(key, row)
+
+    def replace(self, td: TableData, key: Any, old: Row, new: Row, indexes: Any) -> None:
+        """Overwrite row ``old`` under ``key``; ``indexes`` are the ones
+        whose columns may have changed."""
+        self.undo.append((td, key, old))
+        td.rows[key] = new
+        for index in indexes:
+            index.remove(key, old)
+            index.add(key, new)
 
     def remove(self, td: TableData, key: Any) -> Row:
         old = td.rows[key]
@@ -182,14 +200,20 @@ class Transaction:
                 td.restore(key, old)
 
     def _end(self) -> None:
-        self.undo = []
-        self.savepoints = []
-        self.dirty = set()
-        self.replaced_tables = {}
+        # cleared in place: a commit per statement allocates nothing
+        if self.undo:
+            self.undo.clear()
+        if self.savepoints:
+            self.savepoints.clear()
+        if self.dirty:
+            self.dirty.clear()
+        if self.replaced_tables:
+            self.replaced_tables.clear()
         store = self.store
         if store.writer is self:
             store.writer = None
-            store.writer_changed.notify_all()
+            if store.waiters:
+                store.writer_changed.notify_all()
 
     # -- savepoints -----------------------------------------------------------
     def savepoint(self, name: str) -> None:

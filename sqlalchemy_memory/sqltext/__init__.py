@@ -47,7 +47,7 @@ def expression(sql: str, scope: Any, type_: Any = None) -> ColumnElement[Any]:
     ``OperationalError`` for an unknown column.
     """
     tree = parse_expression(sql)
-    params = Params(allow_binds=False)
+    params = Params(allow_binds=False, unique_literals=True)
     store = getattr(scope, "store", None)
     subquery = StatementBuilder(Catalog(store), params).subquery if store is not None else None
     builder = ExprBuilder(params, subquery=subquery)

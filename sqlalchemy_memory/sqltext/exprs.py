@@ -30,9 +30,15 @@ _INT = re.compile(r"[+-]?\d+\Z")
 class Params:
     """Bind parameters met while translating one statement."""
 
-    def __init__(self, renamed: Optional[Dict[str, Any]] = None, allow_binds: bool = True) -> None:
+    def __init__(
+        self, renamed: Optional[Dict[str, Any]] = None, allow_binds: bool = True, unique_literals: bool = False
+    ) -> None:
         self.renamed = renamed or {}  # placeholder in the rewritten SQL -> user's name / position
         self.allow_binds = allow_binds
+        # literals of an element that outlives its statement (a view's
+        # select, a fragment planned inside a Core statement) get anonymous
+        # names: a named ``_lit_1`` would read the enclosing statement's
+        self.unique_literals = unique_literals
         self.names: Set[str] = set()  # bind names the statement needs values for
         self.literals = 0
 
@@ -48,7 +54,7 @@ class Params:
 
     def literal(self, value: Any, type_: Any = None) -> Any:
         self.literals += 1
-        return sa.bindparam("_lit_%d" % self.literals, value, type_=type_, unique=False)
+        return sa.bindparam("_lit_%d" % self.literals, value, type_=type_, unique=self.unique_literals)
 
 
 def literal_value(node: exp.Literal, type_: Any = None) -> Any:

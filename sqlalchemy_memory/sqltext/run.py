@@ -18,6 +18,7 @@ from sqlglot import exp
 from ..engine import planner
 from ..engine.errors import ProgrammingError
 from ..engine.runtime import Runtime
+from ..engine.views import views_of
 from .exprs import Params
 from .names import Catalog, catalogs
 from .parse import Prepared, TxnControl, prepare, txn_control, unsupported
@@ -70,6 +71,7 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
         with store.latch:
             element = SchemaBuilder(Catalog(store), Params(prepared.renamed)).build(tree)
             planner.run_ddl(element, rt)
+            _keep_definition(element, rt)
         cursor._set_result(None, [], -1)
         return
     if not isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery, exp.Insert, exp.Update, exp.Delete)):
@@ -83,6 +85,18 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
             return
         outcome = planner.run_compiled(compiled, rt, [compiled.construct_params(v) for v in values])
     cursor._set_result(*outcome)
+
+
+def _keep_definition(element: Any, rt: Runtime) -> None:
+    """Give a view created from SQL text its text, for reflection's
+    ``get_view_definition()`` (a Core view's is compiled on demand)."""
+    definition = getattr(element, "definition", None)
+    if definition is None or element.__visit_name__ != "create_view":
+        return
+    table = element.table
+    view = views_of(rt.store).get((rt.schema(table.schema), table.name))
+    if view is not None and view.select is element.selectable:  # not skipped by IF NOT EXISTS
+        view.definition = definition
 
 
 def _translated(store: Any, sql: str, prepared: Prepared) -> Translated:

@@ -16,6 +16,7 @@ from sqlalchemy.sql import ddl as sa_ddl
 from sqlglot import exp
 
 from ..engine.errors import NotSupportedError, OperationalError
+from ..engine.views import create_view_element, drop_view_element, views_of
 from .exprs import ExprBuilder, Params, literal_value
 from .names import Catalog, Names, ident, pick
 from .parse import unsupported
@@ -95,7 +96,10 @@ class SchemaBuilder:
             ref = node.args["reference"]
             cols = [sql_name(e) for e in node.expressions]
             targets = self.reference(ref, len(cols))
-            return sa.ForeignKeyConstraint(cols, targets, name=name, **_fk_options(ref))
+            try:
+                return sa.ForeignKeyConstraint(cols, targets, name=name, **_fk_options(ref))
+            except sa.exc.ArgumentError as err:  # FOREIGN KEY (a, a) before SQLAlchemy 2.1
+                raise NotSupportedError("SQL text: %s (%s)" % (err, node.sql())) from None
         if isinstance(node, exp.CheckColumnConstraint):
             return sa.CheckConstraint(sa.text(node.this.sql()), name=name)
         raise unsupported(node, "table constraint")
@@ -176,19 +180,25 @@ class SchemaBuilder:
         )
 
     def create_view(self, node: exp.Create) -> Any:
-        if not hasattr(sa_ddl, "CreateView"):
-            raise NotSupportedError("SQL text: CREATE VIEW needs SQLAlchemy 2.1")
         table_node = node.this
         if not isinstance(table_node, exp.Table):
             raise unsupported(node, "CREATE VIEW with column names")
-        query = self.statements.query(node.expression)
-        return sa_ddl.CreateView(
+        properties = _properties(node)
+        # the select is kept and planned inside later statements: no named binds
+        view_params = Params(self.params.renamed, allow_binds=False, unique_literals=True)
+        query = StatementBuilder(self.catalog, view_params).query(node.expression)
+        element = create_view_element(
             query,
             sql_name(table_node.this),
             schema=_schema(table_node, self.catalog),
+            temporary=any(isinstance(p, exp.TemporaryProperty) for p in properties),
+            materialized=any(isinstance(p, exp.MaterializedProperty) for p in properties),
             or_replace=bool(node.args.get("replace")),
-            temporary=any(isinstance(p, exp.TemporaryProperty) for p in _properties(node)),
+            if_not_exists=bool(node.args.get("exists")),
         )
+        # what reflection's get_view_definition() reports: the view's own text
+        element.definition = node.expression.sql()
+        return element
 
     def create_schema(self, node: exp.Create) -> Any:
         name = sql_name(node.this.args["db"])
@@ -241,11 +251,17 @@ class SchemaBuilder:
         return sa_ddl.DropIndex(sa.Index(name, stub.c["_"]), if_exists=bool(node.args.get("exists")))
 
     def drop_view(self, node: exp.Drop) -> Any:
-        if not hasattr(sa_ddl, "DropView"):
-            raise NotSupportedError("SQL text: DROP VIEW needs SQLAlchemy 2.1")
         table_node = self._one(node)
-        view = sa.Table(sql_name(table_node.this), sa.MetaData(), schema=_schema(table_node, self.catalog))
-        return sa_ddl.DropView(view, if_exists=bool(node.args.get("exists")))
+        schema = _schema(table_node, self.catalog)
+        name = sql_name(table_node.this)
+        # the store names it exactly; find its spelling
+        in_schema = [k[1] for k in views_of(self.catalog.store) if k[0] == self.catalog.schema_of(table_node)]
+        hits = pick(in_schema, ident(table_node.this))
+        if hits:
+            name = hits[0]
+        return drop_view_element(
+            name, schema=schema, if_exists=bool(node.args.get("exists")), materialized=bool(node.args.get("materialized"))
+        )
 
     def drop_schema(self, node: exp.Drop) -> Any:
         table_node = self._one(node)

@@ -78,7 +78,8 @@ class StatementBuilder:
         columns: List[Any] = []
         for item in node.expressions:
             columns.extend(self.select_item(item, names))
-        if not columns:
+        if not columns and not (froms and all(_is_star(item) for item in node.expressions)):
+            # only ``*`` of tables that have no columns selects nothing
             raise unsupported(node, "SELECT without columns")
         stmt = sa.select(*columns)
         for from_ in froms:
@@ -111,7 +112,17 @@ class StatementBuilder:
                 clauses.append(clause)
             stmt = stmt.order_by(*clauses)
         limit = node.args.get("limit")
-        if limit is not None:
+        if isinstance(limit, exp.Fetch):  # FETCH FIRST n [PERCENT] ROWS {ONLY | WITH TIES}
+            options = limit.args.get("limit_options")
+            count = limit.args.get("count")
+            percent = bool(options and options.args.get("percent"))
+            with_ties = bool(options and options.args.get("with_ties"))
+            if count is None:  # FETCH FIRST ROW ONLY
+                count = exp.Literal.number(1)
+            if with_ties and order is None:
+                raise ProgrammingError("FETCH ... WITH TIES needs ORDER BY")
+            stmt = stmt.fetch(self.count(count, names), with_ties=with_ties, percent=percent)
+        elif limit is not None:
             stmt = stmt.limit(self.count(limit.expression, names))
         offset = node.args.get("offset")
         if offset is not None:
@@ -120,7 +131,10 @@ class StatementBuilder:
 
     def count(self, node: exp.Expression, names: Names) -> Any:
         if isinstance(node, exp.Literal) and not node.is_string:
-            return int(node.this)
+            try:
+                return int(node.this)
+            except ValueError:  # FETCH FIRST 12.5 PERCENT
+                return float(node.this)
         return self.expr(node, names)
 
     def ordinal(self, node: exp.Expression, names: Names, columns: List[Any], aliases_first: bool) -> Any:
@@ -302,6 +316,10 @@ class StatementBuilder:
         for item in returning.expressions:
             columns.extend(self.select_item(item, names))
         return stmt.returning(*columns)
+
+
+def _is_star(item: exp.Expression) -> bool:
+    return isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star))
 
 
 def _label(element: Any, name: str) -> Any:
