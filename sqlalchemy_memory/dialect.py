@@ -244,15 +244,6 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         return not dbapi_connection.closed
 
     # -- transactions -----------------------------------------------------------
-    def do_begin(self, dbapi_connection: Any) -> None:
-        pass
-
-    def do_commit(self, dbapi_connection: Any) -> None:
-        dbapi_connection.commit()
-
-    def do_rollback(self, dbapi_connection: Any) -> None:
-        dbapi_connection.rollback()
-
     def do_savepoint(self, connection: Any, name: str) -> None:
         connection.connection.dbapi_connection.txn.savepoint(name)
 

@@ -37,6 +37,13 @@ def _param(name: str) -> Fn:
     return fn
 
 
+def _crud_param(compiled: Any, name: str) -> Fn:
+    """The parameter SQLAlchemy's crud rendered for a column, under the
+    (escaped) name the DBAPI parameters use."""
+    escaped = compiled.escaped_bind_names
+    return _param(escaped.get(name, name) if escaped else name)
+
+
 def _selected(i: int) -> Fn:
     """Column ``i`` of the SELECT row an INSERT ... FROM SELECT inserts."""
     fn = lambda row, params: row[i]  # noqa: E731
@@ -347,10 +354,10 @@ def _is_literal(value: Any) -> bool:
 def _given(value: Any, fallback_name: str, scope: Scope) -> Fn:
     """A source for a value given in ``values()``."""
     if _is_literal(value):
-        return _param(fallback_name)
+        return _crud_param(scope.compiled, fallback_name)
     if value.__visit_name__ == "bindparam":
-        name = scope.bind_name(value) or fallback_name
-        return _param(name)
+        name = scope.bind_name(value)
+        return _param(name) if name is not None else _crud_param(scope.compiled, fallback_name)
     return compile_expr(value, scope)
 
 
@@ -381,9 +388,9 @@ def plan_insert(compiled: Any, rt: Runtime) -> InsertPlan:
             if c.key in values:
                 by_name[c.name] = _given(values[c.key], bind_name, row_scope)
             elif not multi and c.key in column_keys:
-                by_name[c.name] = _param(c.key)
+                by_name[c.name] = _crud_param(compiled, c.key)
             elif c in prefetch or (multi and bind_name in compiled.binds):
-                by_name[c.name] = _param(bind_name if multi else c.key)
+                by_name[c.name] = _crud_param(compiled, bind_name if multi else c.key)
             elif c.default is not None and (c.default.is_clause_element or c.default.is_sequence):
                 by_name[c.name] = _sql_default(c, row_scope)
         statement_sources.append(by_name)
@@ -418,7 +425,7 @@ def _plan_insert_from_select(compiled: Any, stmt: Any, ref: TableRef, td: TableD
             if default.is_clause_element or default.is_sequence:
                 by_name[c.name] = _sql_default(c, row_scope)
             elif c in prefetch:
-                by_name[c.name] = _param(c.key)
+                by_name[c.name] = _crud_param(compiled, c.key)
     select = plan_query(stmt.select, None, False, scope.ctx)
     plan = InsertPlan(ref, td, [_store_sources(td, by_name)], _returning(compiled, scope), select=select)
     return plan._planned(scope.ctx)
@@ -452,9 +459,9 @@ def plan_update(compiled: Any, rt: Runtime) -> UpdatePlan:
                 raise NotSupportedError("no column %s in table %s" % (c.name, td.name))
             assignments.append((pos, _given(values[c.key], c.key, scope)))
         elif c.key in column_keys and pos is not None:
-            assignments.append((pos, _param(c.key)))
+            assignments.append((pos, _crud_param(compiled, c.key)))
         elif c in prefetch and pos is not None:
-            assignments.append((pos, _param(c.key)))
+            assignments.append((pos, _crud_param(compiled, c.key)))
         elif c.onupdate is not None and c.onupdate.is_clause_element and pos is not None:
             assignments.append((pos, compile_expr(c.onupdate.arg, scope)))
     unknown = [k for k in values if not isinstance(k, str) or k not in table.c]
