@@ -274,9 +274,20 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
 
     def _execute_compiled(self, cursor: Any, context: Any, params_list: Sequence[Any]) -> None:
         compiled = context.compiled
-        connection = cursor.connection
-        txn = connection.txn
+        txn = cursor.connection.txn
+        if "_memory_plan" not in compiled.__dict__ and self._execute_unplanned(cursor, context, params_list):
+            return
         store = txn.store
+        rt = Runtime(store, txn, context.execution_options.get("schema_translate_map"))
+        if context._expanded_parameters:
+            params_list = [_unexpand(compiled, context, params_list[0])]
+        with store.latch:
+            outcome = planner.run_compiled(compiled, rt, params_list)
+        cursor._set_result(*outcome)
+
+    def _execute_unplanned(self, cursor: Any, context: Any, params_list: Sequence[Any]) -> bool:
+        """SQL text and DDL, which have no cached plan; True when done."""
+        compiled = context.compiled
         kind = getattr(compiled.statement, "__visit_name__", None)
         if kind == "textual_select" or (context.isddl and kind == "ddl") or getattr(compiled, "isplaintext", False):
             # SQL the user wrote: the SQL-text path parses it (sqltext/)
@@ -284,18 +295,15 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
                 cursor.executemany(context.statement, params_list)
             else:
                 cursor.execute(context.statement, params_list[0])
-            return
-        rt = Runtime(store, txn, context.execution_options.get("schema_translate_map"))
+            return True
         if context.isddl:
-            with store.latch:
+            txn = cursor.connection.txn
+            rt = Runtime(txn.store, txn, context.execution_options.get("schema_translate_map"))
+            with txn.store.latch:
                 planner.run_ddl(compiled.statement, rt)
             cursor._set_result(None, [], -1)
-            return
-        if context._expanded_parameters:
-            params_list = [_unexpand(compiled, context, params_list[0])]
-        with store.latch:
-            outcome = planner.run_compiled(compiled, rt, params_list)
-        cursor._set_result(*outcome)
+            return True
+        return False
 
 
 def _unexpand(compiled: Any, context: Any, params: Dict[str, Any]) -> Dict[str, Any]:

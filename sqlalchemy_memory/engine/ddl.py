@@ -216,7 +216,7 @@ def drop_index(element: Any, rt: Runtime) -> None:
     del store.index_owners[key]
 
     def undo() -> None:
-        td.indexes.append(hash_index)
+        td.restore_index(hash_index)
         for c in copies:
             td.table.indexes.add(c)
         store.index_owners[key] = td

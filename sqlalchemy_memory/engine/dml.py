@@ -238,6 +238,8 @@ class UpdatePlan(WritePlan):
         self.where = where
         self.assignments = assignments
         self.assigned = frozenset(pos for pos, _ in assignments)
+        self._touched_for: Any = None
+        self._touched_cache: Any = None
         self.returning = returning
         self.returns_rows = returning is not None
 
@@ -249,12 +251,7 @@ class UpdatePlan(WritePlan):
         count = 0
         where = self.where
         assignments = self.assignments
-        # only what the SET clause touches needs checking and re-indexing
-        assigned = self.assigned
-        notnull = [p for p in td.notnull_positions if p in assigned]
-        unique = [ix for ix in td.indexes if ix.unique and not assigned.isdisjoint(ix.positions)]
-        indexes = [ix for ix in td.indexes if not assigned.isdisjoint(ix.positions)]
-        moves_key = td.key_of is not None and not assigned.isdisjoint(td.pk_positions)
+        notnull, unique, indexes, moves_key = self._touched(td)
         if self.private:
             params_list = _with_runtime(params_list, rt)
         for params in params_list:
@@ -285,6 +282,22 @@ class UpdatePlan(WritePlan):
                 if self.returning is not None:
                     out.append(self._returned(new, params))
         return out, count, None
+
+    def _touched(self, td: TableData) -> Tuple[List[int], List[Any], List[Any], bool]:
+        """What the SET clause touches, which alone needs checking and
+        re-indexing: NOT NULL positions, unique indexes, all indexes, and
+        whether the primary key moves.  Cached until the indexes change."""
+        version = (td, td.index_version)
+        if self._touched_for != version:
+            assigned = self.assigned
+            self._touched_cache = (
+                [p for p in td.notnull_positions if p in assigned],
+                [ix for ix in td.indexes if ix.unique and not assigned.isdisjoint(ix.positions)],
+                [ix for ix in td.indexes if not assigned.isdisjoint(ix.positions)],
+                td.key_of is not None and not assigned.isdisjoint(td.pk_positions),
+            )
+            self._touched_for = version
+        return self._touched_cache
 
     def explain(self) -> List[str]:
         return ["UPDATE %s" % self.ref.name, "  " + self.source.explain()] + (["  FILTER"] if self.where else [])

@@ -73,10 +73,18 @@ def run_compiled(compiled: Any, rt: Runtime, params_list: Sequence[Any]) -> Outc
     plan = plan_for(compiled, rt)
     if plan.writes or txn.serializable:
         txn.begin_write()
+    mark = len(txn.undo)  # Transaction.atomically, inlined: this is the hot path
     try:
-        rows, rowcount, lastrowid = txn.atomically(plan.run, rt, params_list)
-    except (TypeError, ValueError, ArithmeticError) as err:
-        raise DataError("%s: %s" % (type(err).__name__, err)) from err
+        rows, rowcount, lastrowid = plan.run(rt, params_list)
+    except BaseException as err:
+        txn.undo_to(mark)
+        if txn.autocommit:
+            txn.end()
+        if isinstance(err, (TypeError, ValueError, ArithmeticError)):
+            raise DataError("%s: %s" % (type(err).__name__, err)) from err
+        raise
+    if txn.autocommit:
+        txn.end()
     return plan.description, rows, rowcount, lastrowid
 
 

@@ -144,6 +144,7 @@ class TableData:
         self.next_id = 1
         self.rows: Dict[Any, Row] = {}
         self.indexes: List[HashIndex] = []
+        self.index_version = 0  # bumped whenever ``indexes`` changes
         self._build_indexes()
 
     def _build_indexes(self) -> None:
@@ -176,11 +177,16 @@ class TableData:
             if unique:
                 self.check_unique_in(index, row, None)
             index.add(key, row)
-        self.indexes.append(index)
+        self.restore_index(index)
         return index
+
+    def restore_index(self, index: HashIndex) -> None:
+        self.indexes.append(index)
+        self.index_version += 1
 
     def drop_index(self, name: str) -> None:
         self.indexes = [i for i in self.indexes if i.name != name]
+        self.index_version += 1
 
     def index_on(self, positions: Tuple[int, ...]) -> Optional[HashIndex]:
         """The best index whose columns are exactly ``positions``."""

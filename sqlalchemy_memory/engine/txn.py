@@ -169,25 +169,27 @@ class Transaction:
         try:
             result = fn(*args)
         except BaseException:
-            self._undo_to(mark)
+            self.undo_to(mark)
             if self.autocommit:
-                self._end()
+                self.end()
             raise
         if self.autocommit:
-            self._end()
+            self.end()
         return result
 
     # -- ending -------------------------------------------------------------
     def commit(self) -> None:
         with self.store.latch:
-            self._end()
+            self.end()
 
     def rollback(self) -> None:
+        if not self.undo and not self.savepoints and self.store.writer is not self:
+            return  # nothing to undo: the pool's reset on every check-in
         with self.store.latch:
-            self._undo_to(0)
-            self._end()
+            self.undo_to(0)
+            self.end()
 
-    def _undo_to(self, mark: int) -> None:
+    def undo_to(self, mark: int) -> None:
         undo = self.undo
         while len(undo) > mark:
             td, key, old = undo.pop()
@@ -199,7 +201,7 @@ class Transaction:
             else:
                 td.restore(key, old)
 
-    def _end(self) -> None:
+    def end(self) -> None:
         # cleared in place: a commit per statement allocates nothing
         if self.undo:
             self.undo.clear()
@@ -229,7 +231,7 @@ class Transaction:
     def rollback_to(self, name: str) -> None:
         with self.store.latch:
             i = self._find(name)
-            self._undo_to(self.savepoints[i][1])
+            self.undo_to(self.savepoints[i][1])
             del self.savepoints[i + 1 :]
 
     def release(self, name: str) -> None:
