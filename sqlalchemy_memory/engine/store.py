@@ -144,6 +144,7 @@ class TableData:
         self.next_id = 1
         self.rows: Dict[Any, Row] = {}
         self.indexes: List[HashIndex] = []
+        self.unique_indexes: List[HashIndex] = []
         self.index_version = 0  # bumped whenever ``indexes`` changes
         self._build_indexes()
 
@@ -182,10 +183,14 @@ class TableData:
 
     def restore_index(self, index: HashIndex) -> None:
         self.indexes.append(index)
-        self.index_version += 1
+        self._indexes_changed()
 
     def drop_index(self, name: str) -> None:
         self.indexes = [i for i in self.indexes if i.name != name]
+        self._indexes_changed()
+
+    def _indexes_changed(self) -> None:
+        self.unique_indexes = [i for i in self.indexes if i.unique]
         self.index_version += 1
 
     def index_on(self, positions: Tuple[int, ...]) -> Optional[HashIndex]:
@@ -229,7 +234,7 @@ class TableData:
 
     def check_row(self, row: Row, own_key: Any) -> None:
         """NOT NULL and UNIQUE checks for a row about to be stored."""
-        self.check_columns(row, own_key, self.notnull_positions, [i for i in self.indexes if i.unique])
+        self.check_columns(row, own_key, self.notnull_positions, self.unique_indexes)
 
     def check_columns(self, row: Row, own_key: Any, notnull: Any, unique: Any) -> None:
         """The checks of ``check_row`` limited to some columns and indexes:
