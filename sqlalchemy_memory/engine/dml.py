@@ -181,7 +181,9 @@ class InsertPlan(WritePlan):
         returning = self.returning
         key_of = td.key_of
         check_row = td.check_row
-        link = td.link
+        notnull = td.notnull_positions
+        unique = td.unique_indexes
+        indexes = td.indexes
         inserted = txn.inserting(td).append
         conversions = td.conversions
         if self.private:
@@ -217,8 +219,11 @@ class InsertPlan(WritePlan):
                         "UNIQUE constraint failed: %s (primary key)"
                         % ", ".join("%s.%s" % (td.name, td.names[p]) for p in td.pk_positions)
                     )
-            check_row(row, key)
-            link(key, row)
+            if unique or (notnull and None in row):  # one C-level scan for NULLs
+                check_row(row, key)
+            rows[key] = row  # TableData.link, inlined
+            for index in indexes:
+                index.add(key, row)
             inserted(key)
             if returning is not None:
                 out.append(tuple([f(row, params) for f in returning]))
