@@ -79,7 +79,10 @@ class MemoryDialect_asyncio(MemoryDialect):
         # SQLAlchemy 2.1 guards the first connect with an asyncio lock that
         # needs a greenlet; connecting now lets
         # ``create_all(engine.sync_engine)`` work outside an event loop.
-        run_in_sync_greenlet(lambda: engine.connect().close())
+        try:
+            run_in_sync_greenlet(lambda: engine.connect().close())
+        except Exception:  # noqa: BLE001 - e.g. a bad isolation_level:
+            pass  # the user's own first connect raises it again, where expected
 
     def _execute_compiled(self, cursor: Any, context: Any, params_list: Sequence[Any]) -> None:
         if in_greenlet():
