@@ -9,12 +9,13 @@ position from the members' selected columns.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from .errors import NotSupportedError
-from .expr import RUNTIME_KEY, PlanContext, Scope
+from .expr import PlanContext, Scope
 from .joins import Node
 from .runtime import Runtime
+from .select import QueryPlan, _distinct, order_rows, order_term, plan_limits, plan_query
 
 Row = Tuple[Any, ...]
 
@@ -22,8 +23,6 @@ _MAX_RECURSION = 1_000_000
 
 
 def _dedupe(rows: Iterable[Row]) -> List[Row]:
-    from .select import _distinct
-
     return list(_distinct(rows))
 
 
@@ -72,9 +71,7 @@ def _take(rows: List[Row], counts: Counter) -> List[Row]:
     return out
 
 
-class CompoundPlan:
-    returns_rows = True
-
+class CompoundPlan(QueryPlan):
     def __init__(self, keyword: str, parts: List[Any]) -> None:
         self.keyword = keyword
         self.parts = parts
@@ -85,25 +82,11 @@ class CompoundPlan:
         self.private = False
         self.correlated = any(p.correlated for p in parts)
 
-    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Tuple[List[Row], int, None]:
-        params = params_list[0]
-        if self.private:
-            params = dict(params)
-            params[RUNTIME_KEY] = rt
-        rows = self.select(rt, params)
-        return rows, len(rows), None
-
     def select(self, rt: Runtime, params: Any) -> List[Row]:
-        from .select import sort_rows, top_rows
-
         rows = combine(self.keyword, [p.select(rt, params) for p in self.parts])
         limits = self.limits
         if self.order_by:
-            k = limits.top_k(params) if limits is not None else None
-            if k is not None and k < len(rows):
-                rows = top_rows(rows, self.order_by, params, k)
-            else:
-                rows = sort_rows(rows, self.order_by, params)
+            rows = order_rows(rows, self.order_by, params, limits.top_k(params) if limits is not None else None)
         if limits is not None:
             keys = [f for f, _, _ in self.order_by]
             rows = list(limits.apply(rows, params, (lambda r: tuple([f(r, params) for f in keys])) if keys else None))
@@ -157,8 +140,6 @@ def _output_scope(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: Plan
 
 
 def plan_compound(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanContext, state: Any = None) -> CompoundPlan:
-    from .select import order_term, plan_limits, plan_query
-
     parts = [plan_query(s, enclosing, asfrom, ctx) for s in stmt.selects]
     plan = CompoundPlan(_keyword(stmt), parts)
     if stmt._order_by_clauses or stmt._limit_clause is not None or stmt._offset_clause is not None or getattr(stmt, "_fetch_clause", None) is not None:
@@ -240,8 +221,6 @@ class RecursivePlan:
 
 
 def plan_recursive_cte(cte: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanContext) -> Any:
-    from .select import plan_query
-
     element = cte.element
     if element.__visit_name__ != "compound_select":
         return plan_query(element, enclosing, asfrom, ctx)

@@ -44,17 +44,25 @@ def _exists(store: Store, key: Tuple[Optional[str], str]) -> bool:
     return key in store.tables or key in views_of(store)
 
 
-def create_table(element: Any, rt: Runtime) -> None:
-    table = element.element
-    store = rt.store
+def _new_table_key(table: Table, rt: Runtime, if_not_exists: bool) -> Optional[Tuple[Optional[str], str]]:
+    """The key a new table takes; None when it exists and IF NOT EXISTS
+    makes that a no-op."""
     schema = rt.schema(table.schema)
     key = (schema, table.name)
-    if _exists(store, key):
-        if getattr(element, "if_not_exists", False):
-            return
+    if _exists(rt.store, key):
+        if if_not_exists:
+            return None
         raise OperationalError("table %s already exists" % _qualified(schema, table.name))
-    _check_schema(store, schema)
-    copy = store.copy_table(table, schema)
+    _check_schema(rt.store, schema)
+    return key
+
+
+def create_table(element: Any, rt: Runtime) -> None:
+    table = element.element
+    key = _new_table_key(table, rt, getattr(element, "if_not_exists", False))
+    if key is None:
+        return
+    copy = rt.store.copy_table(table, key[0])
     for index in list(copy.indexes):  # CREATE INDEX comes as its own DDL
         copy.indexes.discard(index)
     _name_constraints(copy)
@@ -341,16 +349,11 @@ def fill_table(td: TableData, rows: List[Row], rt: Runtime) -> None:
 
 def create_table_as(element: Any, rt: Runtime) -> None:
     table = element.table
-    store = rt.store
-    schema = rt.schema(table.schema)
-    key = (schema, table.name)
-    if _exists(store, key):
-        if element.if_not_exists:
-            return
-        raise OperationalError("table %s already exists" % _qualified(schema, table.name))
-    _check_schema(store, schema)
+    key = _new_table_key(table, rt, element.if_not_exists)
+    if key is None:
+        return
     rows = run_select(element.selectable, rt)
-    copy = store.copy_table(table, schema)
+    copy = rt.store.copy_table(table, key[0])
     if element.temporary:
         copy._prefixes = ["TEMPORARY"]
     fill_table(_add_table(rt, key, copy), rows, rt)

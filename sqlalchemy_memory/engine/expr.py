@@ -412,17 +412,10 @@ def _like(el: Any, scope: Scope, ignore_case: bool, negate: bool) -> Fn:
     left = compile_expr(el.left, scope)
     right = compile_expr(el.right, scope)
 
-    def like(row: Any, params: Any) -> Optional[bool]:
-        a = left(row, params)
-        if a is None:
-            return None
-        b = right(row, params)
-        if b is None:
-            return None
-        hit = like_regex(b, escape, ignore_case).match(_text(a)) is not None
-        return hit != negate
+    def like(a: Any, b: Any) -> bool:
+        return (like_regex(b, escape, ignore_case).match(_text(a)) is not None) != negate
 
-    return like
+    return nulls.strict(like, left, right)
 
 
 def _affix(kind: str, negate: bool) -> Callable[[Any, Scope], Fn]:
@@ -439,13 +432,7 @@ def _affix(kind: str, negate: bool) -> Callable[[Any, Scope], Fn]:
         start = kind == "start"
         end = kind == "end"
 
-        def affix(row: Any, params: Any) -> Optional[bool]:
-            a = left(row, params)
-            if a is None:
-                return None
-            b = right(row, params)
-            if b is None:
-                return None
+        def affix(a: Any, b: Any) -> bool:
             needle = _text(b)
             hay = _text(a)
             if any(ch in needle for ch in special):
@@ -461,7 +448,7 @@ def _affix(kind: str, negate: bool) -> Callable[[Any, Scope], Fn]:
                 hit = needle in hay
             return hit != negate
 
-        return affix
+        return nulls.strict(affix, left, right)
 
     return build
 
@@ -495,16 +482,10 @@ def _regexp_match(el: Any, scope: Scope, negate: bool) -> Fn:
     left = compile_expr(el.left, scope)
     right = compile_expr(el.right, scope)
 
-    def match(row: Any, params: Any) -> Optional[bool]:
-        a = left(row, params)
-        if a is None:
-            return None
-        b = right(row, params)
-        if b is None:
-            return None
+    def match(a: Any, b: Any) -> bool:
         return (_regex(_text(b), flags).search(_text(a)) is not None) != negate
 
-    return match
+    return nulls.strict(match, left, right)
 
 
 def _regexp_replace(el: Any, scope: Scope) -> Fn:
@@ -610,19 +591,7 @@ def _between(el: Any, scope: Scope, negate: bool) -> Fn:
 
 
 def _is(el: Any, scope: Scope, negate: bool) -> Fn:
-    left = compile_expr(el.left, scope)
-    right = compile_expr(el.right, scope)
-
-    def is_(row: Any, params: Any) -> bool:
-        a = left(row, params)
-        b = right(row, params)
-        if b is None or a is None:
-            same = a is None and b is None
-        else:
-            same = bool(a == b)
-        return same != negate
-
-    return is_
+    return nulls.sql_is(compile_expr(el.left, scope), compile_expr(el.right, scope), negate)
 
 
 _COMPARISONS: Dict[Any, Callable[[Any, Any], Any]] = {

@@ -319,24 +319,16 @@ class _Builder:
             if kind == "inner" and refs and refs <= span_ids and refs & right_ids and refs & left_ids and try_key(c):
                 continue
             rest.append(c)
-        if kind == "inner" and residual:
-            # ON conjuncts reading one side only filter that side first
+        if kind in ("inner", "left") and residual:
+            # ON conjuncts reading one side only filter that side first (not
+            # a LEFT join's left side: its unmatched rows must stay, padded)
             keep = []
             for c in residual:
                 refs = _refs(c, self.scope, self.leaves)
                 if refs and refs <= right_ids:
                     right = FilterNode(right, compile_expr(c, right_scope))
-                elif refs and refs <= left_ids:
+                elif kind == "inner" and refs and refs <= left_ids:
                     left = FilterNode(left, compile_expr(c, left_scope))
-                else:
-                    keep.append(c)
-            residual = keep
-        elif kind == "left" and residual:
-            keep = []
-            for c in residual:
-                refs = _refs(c, self.scope, self.leaves)
-                if refs and refs <= right_ids:
-                    right = FilterNode(right, compile_expr(c, right_scope))
                 else:
                     keep.append(c)
             residual = keep

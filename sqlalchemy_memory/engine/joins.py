@@ -100,14 +100,13 @@ class JoinNode(Node):
         right_rows = self.right.rows(rt, params)
         if not isinstance(right_rows, list):
             right_rows = list(right_rows)
+        table = None
         if self.left_key is not None:
             try:
                 table = self._build(right_rows, params)
             except TypeError:  # unhashable values: compare pairwise
                 table = None
-            if table is not None:
-                return self._hash_join(self.left.rows(rt, params), right_rows, table, params)
-        return self._loop_join(self.left.rows(rt, params), right_rows, params)
+        return self._join(self.left.rows(rt, params), right_rows, table, params)
 
     def _build(self, right_rows: List[Row], params: Any) -> Dict[Any, List[int]]:
         key = self.right_key
@@ -124,54 +123,35 @@ class JoinNode(Node):
                 bucket.append(i)
         return table
 
-    def _hash_join(self, left_rows: Rows, right_rows: List[Row], table: Dict[Any, List[int]], params: Any) -> Iterator[Row]:
+    def _join(self, left_rows: Rows, right_rows: List[Row], table: Optional[Dict[Any, List[int]]], params: Any) -> Iterator[Row]:
+        """A hash join when ``table`` (right row positions by key) is given,
+        else a nested loop; one loop so outer-join padding is written once."""
         key = self.left_key
-        assert key is not None
-        residual = self.residual
-        outer = self.kind != "inner"
-        full = self.kind == "full"
-        matched: Set[int] = set()
-        pad_right = (None,) * self.right.width
-        for l in left_rows:
-            k = key(l, params)
-            hit = False
-            if k is not None:
-                try:
-                    bucket = table.get(k)
-                except TypeError:
-                    bucket = [i for i, r in enumerate(right_rows) if self._key_eq(k, r, params)]
-                if bucket:
-                    for i in bucket:
-                        row = l + right_rows[i]
-                        if residual is None or ((v := residual(row, params)) is not None and v):
-                            hit = True
-                            if full:
-                                matched.add(i)
-                            yield row
-            if outer and not hit:
-                yield l + pad_right
-        if full:
-            pad_left = (None,) * self.left.width
-            for i, r in enumerate(right_rows):
-                if i not in matched:
-                    yield pad_left + r
-
-    def _key_eq(self, k: Any, r: Row, params: Any) -> bool:
-        assert self.right_key is not None
-        return bool(k == self.right_key(r, params))
-
-    def _loop_join(self, left_rows: Rows, right_rows: List[Row], params: Any) -> Iterator[Row]:
         on = self.residual
-        if self.left_key is not None:
-            on = _and_keys(self.left_key, self.right_key, self.left.width, on)
+        if table is None:
+            if key is not None:
+                on = _and_keys(key, self.right_key, self.left.width, on)
+            key = None
+            every = range(len(right_rows))
         outer = self.kind != "inner"
         full = self.kind == "full"
         matched: Set[int] = set()
         pad_right = (None,) * self.right.width
         for l in left_rows:
+            if key is None:
+                candidates: Iterable[int] = every
+            else:
+                k = key(l, params)
+                if k is None:
+                    candidates = ()
+                else:
+                    try:
+                        candidates = table.get(k) or ()  # type: ignore[union-attr]
+                    except TypeError:
+                        candidates = [i for i, r in enumerate(right_rows) if self._key_eq(k, r, params)]
             hit = False
-            for i, r in enumerate(right_rows):
-                row = l + r
+            for i in candidates:
+                row = l + right_rows[i]
                 if on is None or ((v := on(row, params)) is not None and v):
                     hit = True
                     if full:
@@ -184,6 +164,10 @@ class JoinNode(Node):
             for i, r in enumerate(right_rows):
                 if i not in matched:
                     yield pad_left + r
+
+    def _key_eq(self, k: Any, r: Row, params: Any) -> bool:
+        assert self.right_key is not None
+        return bool(k == self.right_key(r, params))
 
     def explain(self) -> List[str]:
         how = "HASH" if self.left_key is not None else "NESTED LOOP"

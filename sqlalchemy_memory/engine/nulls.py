@@ -85,11 +85,20 @@ def sql_or(operands: Sequence[Fn]) -> Fn:
     return evaluate
 
 
-def is_distinct_from(a: Any, b: Any) -> bool:
-    """NULL-safe inequality: two NULLs are not distinct."""
-    if a is None or b is None:
-        return (a is None) != (b is None)
-    return bool(a != b)
+def sql_is(left: Fn, right: Fn, negate: bool) -> Fn:
+    """IS [NOT] / IS [NOT] DISTINCT FROM: two NULLs are the same, and the
+    answer is never NULL."""
+
+    def evaluate(row: Row, params: Params) -> bool:
+        a = left(row, params)
+        b = right(row, params)
+        if a is None or b is None:
+            same = a is None and b is None
+        else:
+            same = bool(a == b)
+        return same != negate
+
+    return evaluate
 
 
 def in_values(value: Any, values: List[Any]) -> Optional[bool]:

@@ -120,10 +120,26 @@ class Limits:
         return itertools.islice(rows, start, start + stop)
 
 
-class SelectPlan:
-    """A SELECT's steps; ``run`` returns the result rows."""
+class QueryPlan:
+    """SELECT and compound SELECT plans run alike; subclasses define ``select``."""
 
     returns_rows = True
+    private = False
+
+    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Tuple[List[Row], int, None]:
+        params = params_list[0]
+        if self.private:
+            params = dict(params)
+            params[RUNTIME_KEY] = rt
+        rows = self.select(rt, params)
+        return rows, len(rows), None
+
+    def select(self, rt: Runtime, params: Any) -> List[Row]:
+        raise NotImplementedError
+
+
+class SelectPlan(QueryPlan):
+    """A SELECT's steps; ``run`` returns the result rows."""
 
     def __init__(self) -> None:
         self.source: Optional[Node] = None  # None: one empty row (no FROM)
@@ -147,14 +163,6 @@ class SelectPlan:
         self.by_key: Optional[Tuple[Any, bool]] = None  # (source, descending): ORDER BY pk LIMIT k shortcut
         self.subplans: List[Tuple[str, Any]] = []  # expression subqueries, for explain
 
-    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Tuple[List[Row], int, None]:
-        params = params_list[0]
-        if self.private:
-            params = dict(params)
-            params[RUNTIME_KEY] = rt
-        rows = self.select(rt, params)
-        return rows, len(rows), None
-
     def select(self, rt: Runtime, params: Any) -> List[Row]:
         if self.by_key is not None and self.limits is not None:
             found = self._top_by_key(rt, params)
@@ -168,12 +176,8 @@ class SelectPlan:
             rows = self._group(rows, params)
         limits = self.limits
         if self.order_by:
-            rows = rows if isinstance(rows, list) else list(rows)
             k = limits.top_k(params) if limits is not None and not self.distinct else None
-            if k is not None and k < len(rows):
-                rows = top_rows(rows, self.order_by, params, k)
-            else:
-                rows = sort_rows(rows, self.order_by, params)
+            rows = order_rows(rows if isinstance(rows, list) else list(rows), self.order_by, params, k)
         if limits is not None and limits.ties:
             return self._with_ties(rows, params)
         return self._finish(rows, params)
@@ -389,6 +393,13 @@ def sort_rows(rows: List[Row], order_by: List[OrderTerm], params: Any) -> List[R
     except TypeError as err:
         raise DataError("cannot compare values in ORDER BY: %s" % err) from err
     return rows
+
+
+def order_rows(rows: List[Row], order_by: List[OrderTerm], params: Any, k: Optional[int]) -> List[Row]:
+    """``rows`` sorted; only the first ``k`` when ``k`` (the LIMIT) is known."""
+    if k is not None and k < len(rows):
+        return top_rows(rows, order_by, params, k)
+    return sort_rows(rows, order_by, params)
 
 
 def top_rows(rows: List[Row], order_by: List[OrderTerm], params: Any, k: int) -> List[Row]:

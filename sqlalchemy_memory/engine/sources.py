@@ -100,26 +100,31 @@ class IndexLookup(Source):
         self.recheck = recheck
 
     def rows(self, rt: Runtime, params: Any) -> Rows:
+        view, keys = self._matches(rt, params)
+        return list(map(view.__getitem__, keys))
+
+    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
+        view, keys = self._matches(rt, params)
+        return [(k, view[k]) for k in keys]
+
+    def _matches(self, rt: Runtime, params: Any) -> Tuple[Any, Iterable[Any]]:
+        """``(view, primary keys of the matching rows)``."""
         value = self.key((), params)
+        view, index = self._view_index(rt)
         if value is None:
-            return ()
-        td = rt.table(self.ref)
-        view = rt.txn.view(td)
-        index = td.index_on(self.positions) if view is td.rows else None
+            return view, ()
         if index is None:
             recheck = self.recheck
-            return [r for r in view.values() if (v := recheck(r, params)) is not None and v]
-        return list(map(view.__getitem__, index.lookup(value)))
+            return view, [k for k, r in view.items() if (v := recheck(r, params)) is not None and v]
+        return view, index.lookup(value)
 
     def keys_for(self, rt: Runtime, params: Any) -> Optional[Tuple[Any, Iterable[Any], bool]]:
         """``(view, primary keys, keys ascending?)`` of the matching rows, or
         None when the index cannot answer (the caller then filters rows)."""
         value = self.key((), params)
-        td = rt.table(self.ref)
-        view = rt.txn.view(td)
+        view, index = self._view_index(rt)
         if value is None:
             return view, (), True
-        index = td.index_on(self.positions) if view is td.rows else None
         if index is None:
             return None
         ordered = index.ordered_keys(value)
@@ -127,17 +132,11 @@ class IndexLookup(Source):
             return view, index.lookup(value), False
         return view, ordered, True
 
-    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
-        value = self.key((), params)
-        if value is None:
-            return ()
+    def _view_index(self, rt: Runtime) -> Tuple[Any, Any]:
+        """``(view, index)``, no index while the view holds uncommitted writes."""
         td = rt.table(self.ref)
         view = rt.txn.view(td)
-        index = td.index_on(self.positions) if view is td.rows else None
-        if index is None:
-            recheck = self.recheck
-            return [(k, r) for k, r in view.items() if (v := recheck(r, params)) is not None and v]
-        return [(k, view[k]) for k in index.lookup(value)]
+        return view, (td.index_on(self.positions) if view is td.rows else None)
 
     def explain(self) -> str:
         return "INDEX LOOKUP %s USING %s" % (self.ref.name, self.name)
