@@ -123,11 +123,9 @@ def _output_scope(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: Plan
         except AttributeError:
             continue
         for i, c in enumerate(cols):
+            # the selected column objects themselves (labels too), never
+            # what a label wraps: one expression may feed several outputs
             scope.by_id.setdefault(id(c), i)
-            inner = c
-            while inner.__visit_name__ == "label":
-                inner = inner.element
-                scope.by_id.setdefault(id(inner), i)
         if m.__visit_name__ == "compound_select":
             members.extend(m.selects)
     names: Dict[str, int] = {}

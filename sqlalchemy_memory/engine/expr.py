@@ -54,6 +54,10 @@ def compile_expr(element: Any, scope: Scope) -> Fn:
     agg = scope.aggregates.get(id(element))
     if agg is not None:
         return _item(agg)
+    if scope.by_id and element.__visit_name__ == "label":
+        found = scope.by_id.get(id(element))  # a compound select's output column
+        if found is not None:
+            return _item(found)
     visit = _VISITORS.get(element.__visit_name__)
     if visit is None:
         raise unsupported(element)
