@@ -22,8 +22,9 @@ from sqlalchemy.sql import operators as ops
 from sqlalchemy.sql.elements import ClauseElement
 
 from . import nulls
-from .types import converter
-from .errors import DataError, NotSupportedError, OperationalError
+from .functions import build_function, extract_function, to_date, to_datetime, to_time, modulo as _modulo, promoting as _promoting, text as _text
+from .types import converter, storage_type
+from .errors import DataError, NotSupportedError, OperationalError, ProgrammingError
 from .scope import RUNTIME_KEY, PlanContext, Scope, _describe, runtime_of  # noqa: F401 - re-exported
 
 Fn = Callable[[Any, Any], Any]
@@ -367,25 +368,10 @@ def _floor_division(a: Any, b: Any) -> Any:
     return float(a // b)
 
 
-def _modulo(a: Any, b: Any) -> Any:
-    if b == 0:
-        raise DataError("division by zero")
-    r = abs(a) % abs(b)  # SQL's sign follows the dividend
-    return r if a >= 0 else -r
-
-
 def _concat(a: Any, b: Any) -> Any:
     if isinstance(a, (bytes, bytearray)) and isinstance(b, (bytes, bytearray)):
         return a + b
     return _text(a) + _text(b)
-
-
-def _text(v: Any) -> str:
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "1" if v else "0"
-    return str(v)
 
 
 @functools.lru_cache(maxsize=512)
@@ -607,24 +593,6 @@ _COMPARISONS: Dict[Any, Callable[[Any, Any], Any]] = {
     ops.ge: op.ge,
 }
 
-def _promoting(operator: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    """``operator`` with SQL's numeric promotion: NUMERIC mixed with a
-    floating-point value computes in floating point (Python refuses
-    ``Decimal + float``)."""
-
-    def apply(a: Any, b: Any) -> Any:
-        try:
-            return operator(a, b)
-        except TypeError:
-            if isinstance(a, decimal.Decimal) and isinstance(b, float):
-                return operator(float(a), b)
-            if isinstance(a, float) and isinstance(b, decimal.Decimal):
-                return operator(a, float(b))
-            raise
-
-    return apply
-
-
 _ARITHMETIC: Dict[Any, Callable[[Any, Any], Any]] = {
     ops.add: _promoting(op.add),
     ops.sub: _promoting(op.sub),
@@ -675,6 +643,12 @@ def _visit_binary(el: Any, scope: Scope) -> Fn:
     operator = el.operator
     compare = _COMPARISONS.get(operator)
     if compare is not None:
+        right = _strip(el.right)
+        if right.__visit_name__ == "unary" and right.operator in _QUANTIFIERS:
+            return _quantified(compare, el.left, right, scope)
+        left = _strip(el.left)
+        if left.__visit_name__ == "tuple" or right.__visit_name__ == "tuple":
+            return _row_comparison(operator, left, right, scope)
         return _comparison(compare, el.left, el.right, scope)
     arith = _ARITHMETIC.get(operator)
     if arith is not None:
@@ -690,6 +664,103 @@ def _visit_binary(el: Any, scope: Scope) -> Fn:
     if operator is ops.or_:
         return nulls.sql_or([compile_expr(el.left, scope), compile_expr(el.right, scope)])
     raise unsupported(el, "operator %s" % getattr(operator, "__name__", operator))
+
+
+_QUANTIFIERS = frozenset((ops.any_op, ops.all_op))
+
+
+def _quantified(compare: Callable[[Any, Any], Any], left_el: Any, quantifier: Any, scope: Scope) -> Fn:
+    """``x op ANY (...)`` / ``x op ALL (...)`` over a subquery or a list
+    value: ANY is TRUE when one comparison is TRUE, ALL is FALSE when one is
+    FALSE; otherwise a NULL comparison makes the answer NULL.  Over no
+    values ANY is FALSE and ALL TRUE."""
+    is_any = quantifier.operator is ops.any_op
+    left = compile_expr(left_el, scope)
+    inner = _strip(quantifier.element)
+    if inner.__visit_name__ == "grouping" and inner.element.__visit_name__ in _SELECTS:
+        inner = inner.element
+    if inner.__visit_name__ == "scalar_select":
+        inner = inner.element
+    if inner.__visit_name__ in _SELECTS:
+        from .subquery import _runner
+
+        values = _runner(inner, scope, lambda rows: [r[0] for r in rows], "any" if is_any else "all")
+    else:
+        get = compile_expr(inner, scope)
+
+        def values(row: Any, params: Any) -> Any:
+            found = get(row, params)
+            if found is not None and not isinstance(found, (list, tuple, set, frozenset)):
+                raise DataError("ANY / ALL needs a subquery or a list, not %r" % (found,))
+            return found
+
+    def quantified(row: Any, params: Any) -> Optional[bool]:
+        found = values(row, params)
+        if found is None:
+            return None
+        if not found:
+            return not is_any
+        v = left(row, params)
+        if v is None:
+            return None
+        unknown = False
+        for x in found:
+            if x is None:
+                unknown = True
+            elif bool(compare(v, x)) == is_any:
+                return is_any
+        return None if unknown else not is_any
+
+    return quantified
+
+
+def _row_comparison(operator: Any, left_el: Any, right_el: Any, scope: Scope) -> Fn:
+    """Row values ``(a, b) op (x, y)``: pairs compared left to right; ``=``
+    is NULL when no pair differs but one is NULL, and ``<`` ... decide on
+    the first pair that is not equal (NULL when that pair holds a NULL), as
+    SQLite and PostgreSQL do."""
+    sides = []
+    for side in (left_el, right_el):
+        if side.__visit_name__ != "tuple":
+            raise unsupported(side, "row comparison with something other than a tuple_()")
+        sides.append([compile_expr(c, scope) for c in side.clauses])
+    lefts, rights = sides
+    if len(lefts) != len(rights):
+        raise ProgrammingError("row values of %d and %d elements compared" % (len(lefts), len(rights)))
+    pairs = tuple(zip(lefts, rights))
+    compare = _COMPARISONS[operator]
+    if operator is ops.eq or operator is ops.ne:
+        negate = operator is ops.ne
+
+        def row_eq(row: Any, params: Any) -> Optional[bool]:
+            unknown = False
+            for a, b in pairs:
+                x = a(row, params)
+                y = b(row, params)
+                if x is None or y is None:
+                    unknown = True
+                elif x != y:
+                    return negate
+            return None if unknown else not negate
+
+        return row_eq
+    or_equal = operator is ops.le or operator is ops.ge
+
+    def row_order(row: Any, params: Any) -> Optional[bool]:
+        for a, b in pairs:
+            x = a(row, params)
+            y = b(row, params)
+            if x is None or y is None:
+                return None
+            if x != y:
+                return compare(x, y)
+        return or_equal
+
+    return row_order
+
+
+def _visit_extract(el: Any, scope: Scope) -> Fn:
+    return nulls.strict_unary(extract_function(el.field), compile_expr(el.expr, scope))
 
 
 def _is_integer(type_: Any) -> bool:
@@ -726,19 +797,27 @@ def _visit_case(el: Any, scope: Scope) -> Fn:
 
 
 def cast_function(type_: Any) -> Callable[[Any], Any]:
-    """A Python conversion for ``CAST(x AS type_)`` (NULL stays NULL)."""
+    """A Python conversion for ``CAST(x AS type_)`` (NULL stays NULL).
+    Input the target type cannot hold raises ``ValueError`` / ``TypeError``
+    / ``DataError`` (``_visit_cast`` reports all as ``DataError``), as in
+    PostgreSQL; SQLite would convert it to 0 or keep it as it is."""
+    type_ = storage_type(type_)
     if isinstance(type_, sqltypes.Boolean):
-        return lambda v: bool(v) if not isinstance(v, str) else v.strip().lower() in ("1", "true", "t", "yes", "y")
+        return _to_bool
     if isinstance(type_, sqltypes.Integer):
         return _to_int
     if isinstance(type_, sqltypes.Float):
-        return float
+        return _to_float
     if isinstance(type_, sqltypes.Numeric):
         scale = type_.scale
 
         def to_decimal(v: Any) -> Any:
+            if isinstance(v, bool):
+                v = int(v)
+            elif not isinstance(v, (int, float, decimal.Decimal, str)):
+                raise DataError("invalid input for NUMERIC: %r" % (v,))
             try:
-                d = decimal.Decimal(str(v)) if not isinstance(v, decimal.Decimal) else v
+                d = decimal.Decimal(str(v).strip()) if not isinstance(v, decimal.Decimal) else v
             except decimal.InvalidOperation as err:
                 raise DataError("invalid input for NUMERIC: %r" % (v,)) from err
             if scale is not None and d.is_finite():
@@ -749,16 +828,39 @@ def cast_function(type_: Any) -> Callable[[Any], Any]:
     if isinstance(type_, sqltypes.String):
         return _to_text
     if isinstance(type_, sqltypes.DateTime):
-        return lambda v: v if isinstance(v, datetime.datetime) else datetime.datetime.fromisoformat(str(v))
+        return to_datetime
     if isinstance(type_, sqltypes.Date):
-        return lambda v: v.date() if isinstance(v, datetime.datetime) else (v if isinstance(v, datetime.date) else datetime.date.fromisoformat(str(v)))
+        return to_date
     if isinstance(type_, sqltypes.Time):
-        return lambda v: v if isinstance(v, datetime.time) else datetime.time.fromisoformat(str(v))
+        return to_time
     if isinstance(type_, sqltypes.Uuid):
         return lambda v: v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
     if isinstance(type_, sqltypes.LargeBinary):
         return lambda v: v if isinstance(v, bytes) else _to_text(v).encode()
     return lambda v: v
+
+
+_TRUE_WORDS = frozenset(("1", "true", "t", "yes", "y", "on"))
+_FALSE_WORDS = frozenset(("0", "false", "f", "no", "n", "off"))
+
+
+def _to_bool(v: Any) -> bool:
+    if isinstance(v, str):
+        word = v.strip().lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+        raise DataError("invalid input for BOOLEAN: %r" % (v,))
+    if isinstance(v, (bool, int, float, decimal.Decimal)):
+        return bool(v)
+    raise DataError("invalid input for BOOLEAN: %r" % (v,))
+
+
+def _to_float(v: Any) -> float:
+    if isinstance(v, (str, bool, int, float, decimal.Decimal)):
+        return float(v)
+    raise DataError("invalid input for FLOAT: %r" % (v,))
 
 
 def _to_int(v: Any) -> int:
@@ -767,7 +869,9 @@ def _to_int(v: Any) -> int:
             return int(decimal.Decimal(v.strip()))
         except decimal.InvalidOperation as err:
             raise DataError("invalid input for INTEGER: %r" % (v,)) from err
-    return int(v)
+    if isinstance(v, (bool, int, float, decimal.Decimal)):
+        return int(v)  # truncated toward zero, as SQLite does
+    raise DataError("invalid input for INTEGER: %r" % (v,))
 
 
 def _to_text(v: Any) -> str:
@@ -788,63 +892,21 @@ def _visit_cast(el: Any, scope: Scope) -> Fn:
             return None
         try:
             return convert(v)
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, ArithmeticError) as err:
             raise DataError("cannot CAST %r to %s" % (v, el.type)) from err
 
     return cast
-
-
-def _now(row: Any, params: Any) -> datetime.datetime:
-    return datetime.datetime.now()
-
-
-def _coalesce(args: List[Fn]) -> Fn:
-    def coalesce(row: Any, params: Any) -> Any:
-        for f in args:
-            v = f(row, params)
-            if v is not None:
-                return v
-        return None
-
-    return coalesce
-
-
-def _nullif(args: List[Fn]) -> Fn:
-    a, b = args
-
-    def nullif(row: Any, params: Any) -> Any:
-        x = a(row, params)
-        return None if x is not None and x == b(row, params) else x
-
-    return nullif
-
-
-_SCALAR_FUNCTIONS: Dict[str, Callable[[List[Fn]], Fn]] = {
-    "coalesce": _coalesce,
-    "nullif": _nullif,
-    "lower": lambda a: nulls.strict_unary(lambda v: _text(v).lower(), a[0]),
-    "upper": lambda a: nulls.strict_unary(lambda v: _text(v).upper(), a[0]),
-    "length": lambda a: nulls.strict_unary(len, a[0]),
-    "char_length": lambda a: nulls.strict_unary(len, a[0]),
-    "abs": lambda a: nulls.strict_unary(abs, a[0]),
-    "now": lambda a: _now,
-    "current_timestamp": lambda a: _now,
-    "localtimestamp": lambda a: _now,
-    "current_date": lambda a: lambda row, params: datetime.date.today(),
-    "current_time": lambda a: lambda row, params: datetime.datetime.now().time(),
-    "random": lambda a: lambda row, params: __import__("random").random(),
-}
 
 
 def _visit_function(el: Any, scope: Scope) -> Fn:
     name = el.name.lower()
     if name == "next_value" and hasattr(el, "sequence"):
         return _visit_next_value(el, scope)
-    build = _SCALAR_FUNCTIONS.get(name)
-    if build is None:
-        raise unsupported(el, "function %s()" % el.name)
     args = [compile_expr(a, scope) for a in el.clauses]
-    return build(args)
+    fn = build_function(name, args)
+    if fn is None:
+        raise unsupported(el, "function %s()" % el.name)
+    return fn
 
 
 def _visit_next_value(el: Any, scope: Scope) -> Fn:
@@ -882,6 +944,7 @@ _VISITORS: Dict[str, Callable[[Any, Scope], Fn]] = {
     "cast": _visit_cast,
     "function": _visit_function,
     "next_value": _visit_next_value,
+    "extract": _visit_extract,
 }
 
 # generic functions render with their own visit names
