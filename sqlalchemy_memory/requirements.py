@@ -308,15 +308,15 @@ class Requirements(SuiteRequirements):
 
     @property
     def window_range(self) -> Rule:
-        return exclusions.closed("window functions (OVER): not built yet")
+        return _open()
 
     @property
     def window_range_numeric(self) -> Rule:
-        return exclusions.closed("window functions (OVER): not built yet")
+        return _open()
 
     @property
     def window_range_non_numeric(self) -> Rule:
-        return exclusions.closed("window functions (OVER): not built yet")
+        return _open()
 
     # -- DML ----------------------------------------------------------------
     @property
@@ -442,7 +442,7 @@ class Requirements(SuiteRequirements):
 
     @property
     def window_functions(self) -> Rule:
-        return exclusions.closed("window functions (OVER): not built yet")
+        return _open()
 
     # -- types --------------------------------------------------------------
     @property

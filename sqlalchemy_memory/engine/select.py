@@ -1,7 +1,7 @@
 """SELECT: from a compiled statement to a pipeline of plan steps.
 
-The pipeline is ``source -> filter -> group -> having -> sort -> project ->
-distinct -> offset/limit``, each step a small object holding closures built
+The pipeline is ``source -> filter -> group -> having -> window -> sort ->
+project -> distinct -> offset/limit``, each step a small object holding closures built
 once by ``expr.compile_expr``; ``explain()`` prints it.  The source is a tree
 of FROM nodes (``joins.py``).  Nested selects (subqueries, CTEs, compound
 members) are planned by the same code with a nested ``Scope``.
@@ -26,6 +26,7 @@ from .froms import plan_froms
 from .joins import Node
 from .runtime import Runtime
 from .sources import IndexLookup, KeyLookup, NoTable, Scan, Source, _access_path, _conjuncts  # noqa: F401
+from .window import WindowStep, find_windows, plan_windows
 
 Row = Tuple[Any, ...]
 Rows = Iterable[Row]
@@ -148,6 +149,7 @@ class SelectPlan(QueryPlan):
         self.aggregates: List[Aggregate] = []
         self.source_width = 0
         self.having: Optional[Fn] = None
+        self.window: Optional[WindowStep] = None  # appends one slot per window function
         self.order_by: List[OrderTerm] = []
         # result rows come from ``getter`` (plain columns), ``exprs`` or, when
         # both are None, are the source rows themselves
@@ -174,6 +176,8 @@ class SelectPlan(QueryPlan):
             rows = [r for r in rows if (v := where(r, params)) is not None and v]
         if self.group_by is not None:
             rows = self._group(rows, params)
+        if self.window is not None:
+            rows = self.window.apply(rows if isinstance(rows, list) else list(rows), params)
         limits = self.limits
         if self.order_by:
             k = limits.top_k(params) if limits is not None and not self.distinct else None
@@ -273,6 +277,8 @@ class SelectPlan(QueryPlan):
             lines.append("GROUP BY %d key(s), %d aggregate(s)" % (len(self.group_by), len(self.aggregates)))
         if self.having is not None:
             lines.append("HAVING")
+        if self.window is not None:
+            lines += self.window.explain()
         if self.order_by:
             top = self.limits is not None and self.limits.limit is not None and not self.distinct
             lines.append("%s BY %d key(s)" % ("TOP-K SORT" if top else "SORT", len(self.order_by)))
@@ -529,6 +535,9 @@ def _plan_select(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanC
             scope.aggregates[id(agg)] = plan.source_width + i
         if stmt._having_criteria:
             plan.having = nulls.sql_and([compile_expr(h, scope) for h in stmt._having_criteria])
+    overs = find_windows([*columns, *stmt._order_by_clauses])
+    if overs:
+        plan.window = plan_windows(overs, scope, plan.source_width + len(plan.aggregates))
 
     plan.order_by = [order_term(o, scope) for o in stmt._order_by_clauses]
     _plan_projection(plan, columns, scope)
@@ -550,7 +559,7 @@ def _plan_by_key(plan: SelectPlan, stmt: Any, scope: Scope) -> None:
     from .joins import SourceNode
 
     node = plan.source
-    if not isinstance(node, SourceNode) or plan.where is not None or plan.group_by is not None:
+    if not isinstance(node, SourceNode) or plan.where is not None or plan.group_by is not None or plan.window is not None:
         return
     if plan.distinct or len(plan.order_by) != 1 or plan.limits is None or plan.limits.ties or plan.limits.percent:
         return
@@ -602,12 +611,22 @@ def walk_expression(element: Any) -> Iterator[Any]:
 
 
 def _find_aggregates(elements: Iterable[Any]) -> List[Any]:
+    """Aggregate calls, not counting a window's own function (``sum(x) OVER
+    ...`` is computed by the window step; aggregates in its arguments,
+    PARTITION BY or ORDER BY are still the group's)."""
     found: List[Any] = []
     seen = set()
+    windowed = set()
     for element in elements:
         for el in walk_expression(element):
-            if el.__visit_name__ in ("over", "funcfilter", "within_group"):
-                raise unsupported(el, "window functions and aggregate FILTER")
+            name = el.__visit_name__
+            if name == "over":
+                windowed.add(id(el.element))
+                continue
+            if name in ("funcfilter", "within_group"):
+                raise unsupported(el, "aggregate FILTER / WITHIN GROUP")
+            if id(el) in windowed:
+                continue
             if getattr(el, "name", None) in _AGGREGATES and el.__visit_name__ != "column" and hasattr(el, "clauses"):
                 if id(el) not in seen:
                     seen.add(id(el))
@@ -667,7 +686,7 @@ def _plan_projection(plan: SelectPlan, columns: List[Any], scope: Scope) -> None
             break
         positions.append(pos)
     if len(positions) == len(columns):
-        if plan.source is not None and plan.group_by is None and positions == list(range(plan.source_width)):
+        if plan.source is not None and plan.group_by is None and plan.window is None and positions == list(range(plan.source_width)):
             return  # rows are already the result rows
         if len(positions) == 1:
             p = positions[0]
