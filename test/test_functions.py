@@ -120,6 +120,14 @@ class FunctionsTest(fixtures.TestBase):
         self.dbs.check(func.substring(c.s, 2, 3), func.substr(c.s, c.i), func.substr(c.s, c.i, c.j), func.substr(c.s, c.j, c.i))
         self.dbs.check(func.substr(c.s, null()), func.substr(c.s, 2, null()))
 
+    def test_sum_and_avg_promote_numeric_mixed_with_float(self) -> None:
+        with create_engine("memory://").connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT sum(v), avg(v) FROM (SELECT 2.5 AS v UNION ALL SELECT CAST(1 AS FLOAT) AS v) AS s"
+            ).one()
+        assert tuple(row) == (3.5, 1.75)
+        assert isinstance(row[0], float)
+
     def test_string_functions_like_sqlite(self) -> None:
         self.dbs.check(
             func.lower(c.s), func.upper(c.s), func.length(c.s), func.char_length(c.s),

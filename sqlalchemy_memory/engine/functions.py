@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import math
+import operator
 import random
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -357,6 +358,17 @@ def promoting(operator: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
             raise
 
     return apply
+
+
+add = promoting(operator.add)
+
+
+def total(values: List[Any]) -> Any:
+    """SUM of non-NULL values, with the same promotion as ``+``."""
+    result = values[0]
+    for v in values[1:]:
+        result = add(result, v)
+    return result
 
 
 register("mod", args=(2, 2))(_numeric2("mod", promoting(modulo)))

@@ -22,6 +22,7 @@ from sqlalchemy.sql.selectable import SelectState, _from_objects
 from . import nulls
 from .errors import DataError, NotSupportedError
 from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, compile_expr, unsupported
+from .functions import total
 from .froms import plan_froms
 from .joins import Node
 from .runtime import Runtime
@@ -60,14 +61,13 @@ class Aggregate:
         if not values:
             return None
         if name == "sum":
-            return sum(values[1:], values[0])
+            return total(values)
         if name == "min":
             return min(values)
         if name == "max":
             return max(values)
         if name == "avg":
-            total = sum(values[1:], values[0])
-            return total / len(values)
+            return total(values) / len(values)
         if name in ("group_concat", "string_agg", "aggregate_strings"):
             sep = self.extra[0]((), params) if self.extra else ","
             return sep.join(str(v) for v in values)

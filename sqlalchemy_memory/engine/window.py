@@ -28,6 +28,7 @@ from sqlalchemy.sql import operators as ops
 from .errors import DataError, NotSupportedError
 from .types import converter
 from .expr import Fn, Scope, compile_expr, unsupported
+from .functions import add
 
 Row = Tuple[Any, ...]
 Bound = Tuple[str, Optional[Fn]]  # ("unbounded" | "current" | "preceding" | "following", offset)
@@ -672,7 +673,7 @@ def _frame_aggregate(fn: WindowFunction, p: _Partition, bounds: Bounds) -> List[
 
 
 def _sum(a: Any, b: Any) -> Any:
-    return a + b
+    return add(a, b)
 
 
 def _min(a: Any, b: Any) -> Any:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import decimal
 import re
-from typing import Any, Callable, Dict, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set
 
 import sqlalchemy as sa
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 from sqlglot import exp
 
 from .names import Names
@@ -68,9 +70,22 @@ def literal_value(node: exp.Literal, type_: Any = None) -> Any:
         value = float(text)
     else:
         value = decimal.Decimal(text)
-    if type_ is None or isinstance(type_, sqltypes.NullType):
+    if not _takes_hint(value, type_):
         return value
     return _convert(value, type_)
+
+
+def _takes_hint(value: Any, type_: Any) -> bool:
+    """Whether a literal is read as the type of what it meets: not when
+    that type is unknown, nor a number written with a point or exponent
+    meeting an integer (``n = 2.5`` compares with 2.5, ``n * 1.5`` and
+    ``n / 2.0`` do not truncate)."""
+    if type_ is None or isinstance(type_, (sqltypes.NullType, DynamicDivision)):
+        return False
+    impl = getattr(type_, "impl_instance", type_)
+    if isinstance(impl, sqltypes.Integer):
+        return not isinstance(value, (float, decimal.Decimal))  # 2.0 is not an integer either: n / 2.0
+    return True
 
 
 def _convert(value: Any, type_: Any) -> Any:
@@ -145,13 +160,19 @@ class ExprBuilder:
             left, right = self.pair(node, names)
             return _COMPARE[kind](left, right)
         if kind in _ARITH:
-            left, right = self.pair(node, names)
+            left, right = self.pair(node, names, type_hint)
             return _ARITH[kind](left, right)
         if kind is exp.Div:
-            left, right = self.pair(node, names)
-            if _is_int(left.type) and _is_int(right.type):
+            left, right = self.pair(node, names, type_hint)
+            a, b = _integer_valued(left), _integer_valued(right)
+            if a and b:
                 return operators.floordiv(left, right)  # SQL: integer / integer truncates
-            return operators.truediv(left, right)
+            if a is False or b is False:
+                return operators.truediv(left, right)
+            # an operand of unknown type (NULLIF, CASE mixing integers and
+            # floats...): divide as SQLite does, value by value -- the
+            # engine truncates when both values are integers
+            return BinaryExpression(left, right, operators.truediv, type_=DynamicDivision())
         if kind is exp.IntDiv:
             left, right = self.pair(node, names)
             return operators.floordiv(left, right)
@@ -162,7 +183,7 @@ class ExprBuilder:
         if kind is exp.Not:
             return sa.not_(self.build(node.this, names))
         if kind is exp.Neg:
-            return -self.build(node.this, names)
+            return -self.build(node.this, names, type_hint)
         if kind is exp.Is:
             return self.is_(node, names)
         if kind in (exp.Like, exp.ILike):
@@ -198,14 +219,38 @@ class ExprBuilder:
         raise unsupported(node)
 
     # -- pieces ---------------------------------------------------------------
-    def pair(self, node: exp.Expression, names: Names) -> Any:
-        """Both operands; a literal takes the type of the other side."""
+    def pair(self, node: exp.Expression, names: Names, type_hint: Any = None) -> Any:
+        """Both operands; a literal takes the type of the other side (and
+        two constants the type the whole is read as, if given)."""
         a, b = node.this, node.expression
         if isinstance(a, exp.Literal) and not isinstance(b, exp.Literal):
             right = self.build(b, names)
             return self.build(a, names, right.type), right
+        if type_hint is not None and _constant(a) and _constant(b):
+            # ``4 + 14.5`` read as FLOAT: the decimal literal is a float
+            left = self.build(a, names, type_hint if _decimal_literal(a) else None)
+            return left, self.build(b, names, type_hint if _decimal_literal(b) else left.type)
         left = self.build(a, names)
         return left, self.build(b, names, left.type)
+
+    def alike(self, nodes: Any, names: Names) -> List[Any]:
+        """Values that make one value (CASE results, COALESCE arguments):
+        constants among them take the type of the first other one, so
+        ``coalesce(f, 1.5)`` reads 1.5 as a float for a FLOAT ``f``; integers
+        stay integers, as each value keeps its type in SQLite
+        (``nullif(9007199254740993, f)``; in constant arithmetic: see
+        ``pair``)."""
+        built: Dict[int, Any] = {}
+        hint = None
+        for i, n in enumerate(nodes):
+            if not _constant(n):
+                built[i] = self.build(n, names)
+                if hint is None and not isinstance(built[i].type, (sqltypes.NullType, DynamicDivision)):
+                    hint = built[i].type
+        return [
+            built[i] if i in built else self.build(n, names, None if _integer_literal(n) else hint)
+            for i, n in enumerate(nodes)
+        ]
 
     def select(self, node: exp.Expression, names: Names) -> Any:
         if self.subquery is None:
@@ -219,7 +264,9 @@ class ExprBuilder:
             return left.is_(None)
         if isinstance(right, exp.Boolean):
             return left.is_(sa.true() if right.this else sa.false())
-        return left.is_(self.build(right, names))
+        # ``a IS b`` with any other operand: SQLite's null-safe equality
+        # (``a IS NOT b`` arrives as NOT (a IS b))
+        return left.is_not_distinct_from(self.build(right, names, left.type))
 
     def like(self, node: exp.Expression, names: Names, escape: Optional[str]) -> Any:
         left = self.build(node.this, names)
@@ -245,9 +292,11 @@ class ExprBuilder:
 
     def case(self, node: exp.Case, names: Names) -> Any:
         operand = node.this
-        whens = [(self.build(w.this, names), self.build(w.args["true"], names)) for w in node.args.get("ifs") or []]
+        ifs = node.args.get("ifs") or []
         default = node.args.get("default")
-        else_ = self.build(default, names) if default is not None else None
+        results = self.alike([w.args["true"] for w in ifs] + ([default] if default is not None else []), names)
+        whens = [(self.build(w.this, names), r) for w, r in zip(ifs, results)]
+        else_ = results[-1] if default is not None else None
         if operand is not None:
             return sa.case(*whens, value=self.build(operand, names), else_=else_)
         return sa.case(*whens, else_=else_)
@@ -258,9 +307,11 @@ class ExprBuilder:
             if arg is None or isinstance(arg, exp.Star):
                 return sa.func.count()
             return sa.func.count(self.build(arg, names))
-        if isinstance(node, exp.Anonymous):
-            name = node.name
-            args = [self.build(a, names) for a in node.expressions]
+        if isinstance(node, (exp.Anonymous, exp.Coalesce, exp.Nullif)):  # IFNULL and NVL are COALESCE
+            name = node.name if isinstance(node, exp.Anonymous) else node.sql_name().lower()
+            values = list(node.expressions) if isinstance(node, exp.Anonymous) else [node.this] + list(
+                node.args.get("expressions") or ([node.expression] if node.args.get("expression") is not None else []))
+            args = self.alike(values, names) if name.lower() in _ARGUMENT_TYPED else [self.build(a, names) for a in values]
         else:
             name = _FUNCTION_NAMES.get(node.sql_name(), node.sql_name().lower())
             args = []
@@ -275,14 +326,84 @@ class ExprBuilder:
         return getattr(sa.func, name)(*args)
 
 
-def _is_int(type_: Any) -> bool:
+def _decimal_literal(node: exp.Expression) -> bool:
+    """``1.5``, ``-2.0``, ``(1e3)``: a number written with a point or exponent."""
+    while isinstance(node, (exp.Paren, exp.Neg)):
+        node = node.this
+    return isinstance(node, exp.Literal) and not node.is_string and not _INT.match(node.this)
+
+
+def _integer_literal(node: exp.Expression) -> bool:
+    """``3``, ``-3``, ``(3)``: an integer written as such."""
+    while isinstance(node, (exp.Paren, exp.Neg)):
+        node = node.this
+    return isinstance(node, exp.Literal) and not node.is_string and bool(_INT.match(node.this))
+
+
+def _constant(node: exp.Expression) -> bool:
+    """Whether ``node`` holds no column, placeholder or subquery."""
+    return not any(isinstance(n, (exp.Column, exp.Placeholder, exp.Select)) for n in node.walk())
+
+
+class DynamicDivision(sqltypes.Integer):
+    """The type of ``a / b`` when the operands' types are not known: the
+    engine divides an ``Integer``-typed ``/`` value by value (integers
+    truncate, other numbers do not).  Not a real integer type otherwise: a
+    literal compared with it is left as written."""
+
+    cache_ok = True
+
+
+# functions whose value is an integer, and those whose value has the type
+# of their (non-NULL) arguments
+_INTEGER_FUNCTIONS = {"length", "char_length", "character_length", "count", "instr", "octet_length"}
+_ARGUMENT_TYPED = {"abs", "coalesce", "ifnull", "nullif", "min", "max", "sum", "total"}
+
+
+def _integer_valued(element: Any) -> Optional[bool]:
+    """Whether ``element``'s values are integers: True, False (other
+    numbers or values), or None when that depends on the values (unknown
+    types, CASE / COALESCE mixing integers with floats)."""
+    visit = getattr(element, "__visit_name__", None)
+    if visit in ("grouping", "label", "unary") and isinstance(element.element, ColumnElement):
+        return _integer_valued(element.element)  # not a scalar subquery's SELECT
+    if visit == "null":
+        return True  # NULL divides as anything
+    if isinstance(element, FunctionElement):
+        name = (getattr(element, "name", "") or "").lower()
+        if name in _INTEGER_FUNCTIONS:
+            return True
+        if name in _ARGUMENT_TYPED:
+            args = list(element.clauses)
+            return _combined([_integer_valued(a) for a in (args[:1] if name == "nullif" else args)])
+        return None
+    if visit == "case":
+        return _combined([_integer_valued(r) for _, r in element.whens] + (
+            [_integer_valued(element.else_)] if element.else_ is not None else []))
+    if visit == "binary" and element.operator in (operators.add, operators.sub, operators.mul):
+        parts = [_integer_valued(element.left), _integer_valued(element.right)]
+        return False if False in parts else _combined(parts)
+    type_ = element.type
+    if isinstance(type_, DynamicDivision) or isinstance(type_, sqltypes.NullType):
+        return None
     return isinstance(type_, sqltypes.Integer)
+
+
+def _combined(parts: Any) -> Optional[bool]:
+    if all(p is True for p in parts):
+        return True
+    if all(p is False for p in parts):
+        return False
+    return None
 
 
 def _literal_type(node: exp.Literal, hint: Any) -> Any:
     """The bind's type: the column's own storage type (a TypeDecorator's
     ``impl``: a SQL literal is already a database value)."""
-    if hint is not None and not isinstance(hint, sqltypes.NullType):
+    if hint is not None and not node.is_string and not _INT.match(node.this):
+        if not _takes_hint(literal_value(node), hint):
+            hint = None
+    if hint is not None and not isinstance(hint, (sqltypes.NullType, DynamicDivision)):
         return getattr(hint, "impl_instance", hint)
     if node.is_string:
         return sqltypes.String()

@@ -108,7 +108,14 @@ class StatementBuilder:
             clauses = []
             for ordered in order.expressions:
                 target = self.ordinal(ordered.this, names, columns, aliases_first=True)
-                clause = target.desc() if ordered.args.get("desc") else target.asc()
+                desc = bool(ordered.args.get("desc"))
+                clause = target.desc() if desc else target.asc()
+                # sqlglot fills in NULLS FIRST / LAST from its default dialect's
+                # ordering (NULLs smallest, as in SQLite and the engine): only
+                # an order other than that default needs saying
+                nulls_first = ordered.args.get("nulls_first")
+                if nulls_first is not None and bool(nulls_first) == desc:
+                    clause = clause.nulls_first() if nulls_first else clause.nulls_last()
                 clauses.append(clause)
             stmt = stmt.order_by(*clauses)
         limit = node.args.get("limit")
@@ -138,8 +145,9 @@ class StatementBuilder:
         return self.expr(node, names)
 
     def ordinal(self, node: exp.Expression, names: Names, columns: List[Any], aliases_first: bool) -> Any:
-        """ORDER BY / GROUP BY item: ``2`` means the second select column."""
-        if isinstance(node, exp.Literal) and not node.is_string:
+        """ORDER BY / GROUP BY item: ``2`` means the second select column;
+        any other constant (``1.5``, ``'a'``) is an expression."""
+        if isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit():
             index = int(node.this)
             if not 1 <= index <= len(columns):
                 raise ProgrammingError("ORDER BY / GROUP BY term out of range: %d" % index)
