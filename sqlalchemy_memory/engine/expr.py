@@ -77,6 +77,15 @@ def _const(value: Any) -> Fn:
     return lambda row, params: value
 
 
+def _visit_textclause(el: Any, scope: Scope) -> Fn:
+    """A ``text()`` fragment inside a Core statement: parsed as SQL."""
+    if el._bindparams:
+        raise unsupported(el, "text() fragment with bound parameters")
+    from ..sqltext import expression  # the SQL-text path imports the engine
+
+    return compile_expr(expression(el.text, scope), scope)
+
+
 def _visit_column(el: Any, scope: Scope) -> Fn:
     if getattr(el, "table", None) is None and el.name in scope.labels:
         return compile_expr(scope.labels[el.name], scope)
@@ -84,7 +93,12 @@ def _visit_column(el: Any, scope: Scope) -> Fn:
     if pos is not None:
         return _item(pos)
     if getattr(el, "is_literal", False):
-        value = literal_token(el.name, el.type)
+        try:
+            value = literal_token(el.name, el.type)
+        except NotSupportedError:  # SQL, not a single literal: parse it
+            from ..sqltext import expression  # the SQL-text path imports the engine
+
+            return compile_expr(expression(el.name, scope, el.type), scope)
         return lambda row, params: value
     outer = scope.outer(el)
     if outer is not None:
@@ -935,6 +949,7 @@ _VISITORS: Dict[str, Callable[[Any, Scope], Fn]] = {
     "true": _visit_true,
     "false": _visit_false,
     "type_coerce": _visit_type_coerce,
+    "textclause": _visit_textclause,
     "tuple": _visit_tuple,
     "clauselist": _visit_clauselist,
     "expression_clauselist": _visit_clauselist,

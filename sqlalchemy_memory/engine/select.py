@@ -13,9 +13,11 @@ import decimal
 import heapq
 import itertools
 import math
+import re
 from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from sqlalchemy import text
 from sqlalchemy.sql import operators as ops
 from sqlalchemy.sql.selectable import SelectState, _from_objects
 
@@ -665,9 +667,20 @@ def order_term(el: Any, scope: Scope) -> OrderTerm:
             elif el.modifier is ops.nulls_last_op:
                 nulls_first = False
         el = el.element
+    if el.__visit_name__ == "textclause" and not el._bindparams:
+        # order_by(text("name DESC NULLS LAST")): the direction is SQL too
+        m = _TEXT_DIRECTION.match(el.text)
+        if m and (m.group(2) or m.group(3)):
+            el = text(m.group(1))
+            descending = descending or (m.group(2) or "").upper() == "DESC"
+            if m.group(3):
+                nulls_first = m.group(3).upper() == "FIRST"
     if nulls_first is None:
         nulls_first = not descending  # NULLs sort as the smallest value
     return compile_expr(el, scope), descending, nulls_first
+
+
+_TEXT_DIRECTION = re.compile(r"(?is)^\s*(.*?)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(FIRST|LAST))?\s*$")
 
 
 def _plan_projection(plan: SelectPlan, columns: List[Any], scope: Scope) -> None:
