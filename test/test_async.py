@@ -28,8 +28,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.testing import fixtures
+
+from _support import declarative_base
 
 from sqlalchemy_memory import AsyncMemorySession, MemorySession
 
@@ -273,8 +275,7 @@ class AsyncLockTest(fixtures.TestBase):
 
 class _Models:
     def __init__(self):
-        class Base(DeclarativeBase):
-            pass
+        Base = declarative_base()
 
         class Item(Base):
             __tablename__ = "items"

@@ -10,9 +10,7 @@ import itertools
 from sqlalchemy import (
     Column,
     Integer,
-    MetaData,
     String,
-    Table,
     and_,
     bindparam,
     create_engine,
@@ -29,21 +27,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.testing import fixtures
 
+from _support import engine_with_table, snapshot
 
-def _setup():
-    """A fresh engine with table ``t(id PK autoinc, name, x, s)``."""
-    engine = create_engine("memory://")
-    metadata = MetaData()
-    t = Table(
+
+def _setup(rows=None):
+    """A fresh engine with table ``t(id PK autoinc, name, x, s)``, holding ``rows``."""
+    return engine_with_table(
         "t",
-        metadata,
         Column("id", Integer, primary_key=True),
         Column("name", String(50)),
         Column("x", Integer, nullable=True),
         Column("s", String(50), nullable=True),
+        rows=rows,
     )
-    metadata.create_all(engine)
-    return engine, t
 
 
 # id:    1      2      3      4      5      6
@@ -60,20 +56,12 @@ ROWS = [
 
 
 def _populated():
-    engine, t = _setup()
-    with engine.begin() as conn:
-        conn.execute(insert(t), ROWS)
-    return engine, t
+    return _setup(rows=ROWS)
 
 
 def _ids(engine, stmt, **params):
     with engine.connect() as conn:
         return sorted(r[0] for r in conn.execute(stmt, params))
-
-
-def _all(engine, t):
-    with engine.connect() as conn:
-        return conn.execute(select(t).order_by(t.c.id)).all()
 
 
 class InsertTest(fixtures.TestBase):
@@ -83,7 +71,7 @@ class InsertTest(fixtures.TestBase):
             result = conn.execute(insert(t).values(id=7, name="seven", x=70))
             assert result.rowcount == 1
             assert result.inserted_primary_key == (7,)
-        assert _all(engine, t) == [(7, "seven", 70, None)]
+        assert snapshot(engine, t) == [(7, "seven", 70, None)]
 
     def test_autoincrement_primary_key(self):
         engine, t = _setup()
@@ -93,7 +81,7 @@ class InsertTest(fixtures.TestBase):
                 for n in ("a", "b", "c")
             ]
         assert [tuple(pk) for pk in pks] == [(1,), (2,), (3,)]
-        assert _all(engine, t) == [
+        assert snapshot(engine, t) == [
             (1, "a", None, None),
             (2, "b", None, None),
             (3, "c", None, None),
@@ -105,20 +93,20 @@ class InsertTest(fixtures.TestBase):
             conn.execute(insert(t).values(id=10, name="ten"))
             pk = conn.execute(insert(t).values(name="next")).inserted_primary_key
         assert tuple(pk) == (11,)
-        assert [r.id for r in _all(engine, t)] == [10, 11]
+        assert [r.id for r in snapshot(engine, t)] == [10, 11]
 
     def test_executemany(self):
         engine, t = _setup()
         with engine.begin() as conn:
             result = conn.execute(insert(t), ROWS)
             assert result.rowcount == len(ROWS)
-        assert [r._asdict() for r in _all(engine, t)] == ROWS
+        assert [r._asdict() for r in snapshot(engine, t)] == ROWS
 
     def test_executemany_autoincrement(self):
         engine, t = _setup()
         with engine.begin() as conn:
             conn.execute(insert(t), [{"name": "a"}, {"name": "b"}, {"name": "c"}])
-        assert [(r.id, r.name) for r in _all(engine, t)] == [(1, "a"), (2, "b"), (3, "c")]
+        assert [(r.id, r.name) for r in snapshot(engine, t)] == [(1, "a"), (2, "b"), (3, "c")]
 
     def test_multi_values(self):
         engine, t = _setup()
@@ -133,7 +121,7 @@ class InsertTest(fixtures.TestBase):
                 )
             )
             assert result.rowcount == 3
-        assert _all(engine, t) == [
+        assert snapshot(engine, t) == [
             (1, "a", 10, None),
             (2, "b", None, None),
             (3, "c", 30, None),
@@ -143,13 +131,13 @@ class InsertTest(fixtures.TestBase):
         engine, t = _setup()
         with engine.begin() as conn:
             conn.execute(insert(t).values([{"name": "a"}, {"name": "b"}]))
-        assert [(r.id, r.name) for r in _all(engine, t)] == [(1, "a"), (2, "b")]
+        assert [(r.id, r.name) for r in snapshot(engine, t)] == [(1, "a"), (2, "b")]
 
     def test_insert_with_sql_expression_value(self):
         engine, t = _setup()
         with engine.begin() as conn:
             conn.execute(insert(t).values(id=1, name=func.upper("abc"), x=literal(2) + 3))
-        assert _all(engine, t) == [(1, "ABC", 5, None)]
+        assert snapshot(engine, t) == [(1, "ABC", 5, None)]
 
     def test_returning(self):
         engine, t = _setup()
@@ -178,17 +166,13 @@ class InsertTest(fixtures.TestBase):
             assert [r.id for r in result] == [1, 2]
 
     def test_python_defaults_scalar_and_callable(self):
-        engine = create_engine("memory://")
-        metadata = MetaData()
         counter = itertools.count(100)
-        t = Table(
+        engine, t = engine_with_table(
             "d",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("scalar", String(10), default="dflt"),
             Column("called", Integer, default=lambda: next(counter)),
         )
-        metadata.create_all(engine)
         with engine.begin() as conn:
             conn.execute(insert(t).values(id=1))
             conn.execute(insert(t), [{"id": 2}, {"id": 3}])
@@ -205,17 +189,13 @@ class InsertTest(fixtures.TestBase):
         ]
 
     def test_server_defaults(self):
-        engine = create_engine("memory://")
-        metadata = MetaData()
-        t = Table(
+        engine, t = engine_with_table(
             "sd",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("label", String(10), server_default="hello"),
             Column("n", Integer, server_default=text("0")),
             Column("m", Integer, server_default=text("42"), nullable=False),
         )
-        metadata.create_all(engine)
         with engine.begin() as conn:
             conn.execute(insert(t).values(id=1))
             conn.execute(insert(t).values(id=2, label="given", n=5, m=6))
@@ -230,15 +210,11 @@ class InsertTest(fixtures.TestBase):
         ]
 
     def test_server_default_returning(self):
-        engine = create_engine("memory://")
-        metadata = MetaData()
-        t = Table(
+        engine, t = engine_with_table(
             "sd",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("n", Integer, server_default=text("0")),
         )
-        metadata.create_all(engine)
         with engine.begin() as conn:
             row = conn.execute(insert(t).values(id=1).returning(t.c.n)).one()
         assert row.n == 0
@@ -247,21 +223,17 @@ class InsertTest(fixtures.TestBase):
         engine, t = _setup()
         with engine.begin() as conn:
             conn.execute(insert(t).values(id=1, name=None, x=None))
-        assert _all(engine, t) == [(1, None, None, None)]
+        assert snapshot(engine, t) == [(1, None, None, None)]
 
 
 class DefaultsAndTypesTest(fixtures.TestBase):
     def test_insert_default_values(self):
-        engine = create_engine("memory://")
-        metadata = MetaData()
-        t = Table(
+        engine, t = engine_with_table(
             "dv",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("n", Integer, server_default=text("7")),
             Column("label", String(10)),
         )
-        metadata.create_all(engine)
         with engine.begin() as conn:
             r = conn.execute(insert(t))
             assert tuple(r.inserted_primary_key) == (1,)
@@ -270,35 +242,26 @@ class DefaultsAndTypesTest(fixtures.TestBase):
             assert conn.execute(select(t).order_by(t.c.id)).all() == [(1, 7, None), (2, 7, None)]
 
     def test_context_sensitive_default(self):
-        engine = create_engine("memory://")
-        metadata = MetaData()
-
         def twice(context):
             return context.get_current_parameters()["n"] * 2
 
-        t = Table(
+        engine, t = engine_with_table(
             "cd",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("n", Integer),
             Column("m", Integer, default=twice),
         )
-        metadata.create_all(engine)
         with engine.begin() as conn:
             conn.execute(insert(t), [{"id": 1, "n": 2}, {"id": 2, "n": 5}])
         with engine.connect() as conn:
             assert conn.execute(select(t).order_by(t.c.id)).all() == [(1, 2, 4), (2, 5, 10)]
 
     def test_sql_expression_default(self):
-        engine = create_engine("memory://")
-        metadata = MetaData()
-        t = Table(
+        engine, t = engine_with_table(
             "sx",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("n", Integer, default=literal(3) * 4),
         )
-        metadata.create_all(engine)
         with engine.begin() as conn:
             conn.execute(insert(t).values(id=1))
             conn.execute(insert(t), [{"id": 2}, {"id": 3}])
@@ -306,18 +269,14 @@ class DefaultsAndTypesTest(fixtures.TestBase):
             assert conn.execute(select(t.c.n).order_by(t.c.id)).scalars().all() == [12, 12, 12]
 
     def test_onupdate(self):
-        engine = create_engine("memory://")
-        metadata = MetaData()
         counter = itertools.count(1)
-        t = Table(
+        engine, t = engine_with_table(
             "ou",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("name", String(10)),
             Column("touched", String(10), onupdate="yes"),
             Column("version", Integer, default=0, onupdate=lambda: next(counter)),
         )
-        metadata.create_all(engine)
         with engine.begin() as conn:
             conn.execute(insert(t), [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
             conn.execute(update(t).where(t.c.id == 2).values(name="bb"))
@@ -347,11 +306,8 @@ class DefaultsAndTypesTest(fixtures.TestBase):
             red = 1
             green = 2
 
-        engine = create_engine("memory://")
-        metadata = MetaData()
-        t = Table(
+        engine, t = engine_with_table(
             "types",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("flag", Boolean),
             Column("day", Date),
@@ -362,7 +318,6 @@ class DefaultsAndTypesTest(fixtures.TestBase):
             Column("color", Enum(Color)),
             Column("uid", Uuid),
         )
-        metadata.create_all(engine)
         uid = uuid_module.uuid4()
         values = {
             "id": 1,
@@ -397,15 +352,11 @@ class JSONTest(fixtures.TestBase):
     def test_json_round_trip(self):
         from sqlalchemy import JSON
 
-        engine = create_engine("memory://")
-        metadata = MetaData()
-        t = Table(
+        engine, t = engine_with_table(
             "j",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("doc", JSON),
         )
-        metadata.create_all(engine)
         doc = {"a": [1, 2, {"b": None}], "s": "text"}
         with engine.begin() as conn:
             conn.execute(insert(t), [{"id": 1, "doc": doc}, {"id": 2, "doc": [1, "x"]}])
@@ -785,7 +736,7 @@ class UpdateDeleteTest(fixtures.TestBase):
         with engine.begin() as conn:
             result = conn.execute(update(t).where(t.c.x > 1).values(name="big"))
             assert result.rowcount == 3
-        names = {r.id: r.name for r in _all(engine, t)}
+        names = {r.id: r.name for r in snapshot(engine, t)}
         assert names == {1: "one", 2: "big", 3: "big", 4: "four", 5: "big", 6: "six"}
 
     def test_update_no_match_rowcount_zero(self):
@@ -793,7 +744,7 @@ class UpdateDeleteTest(fixtures.TestBase):
         with engine.begin() as conn:
             assert conn.execute(update(t).where(t.c.x == 99).values(name="z")).rowcount == 0
             assert conn.execute(update(t).where(t.c.id == 99).values(name="z")).rowcount == 0
-        assert [r._asdict() for r in _all(engine, t)] == ROWS
+        assert [r._asdict() for r in snapshot(engine, t)] == ROWS
 
     def test_update_rowcount_counts_matched_rows(self):
         engine, t = _populated()
@@ -806,19 +757,19 @@ class UpdateDeleteTest(fixtures.TestBase):
         engine, t = _populated()
         with engine.begin() as conn:
             assert conn.execute(update(t).values(s="same")).rowcount == 6
-        assert {r.s for r in _all(engine, t)} == {"same"}
+        assert {r.s for r in snapshot(engine, t)} == {"same"}
 
     def test_update_by_primary_key(self):
         engine, t = _populated()
         with engine.begin() as conn:
             assert conn.execute(update(t).where(t.c.id == 4).values(x=40)).rowcount == 1
-        assert _all(engine, t)[3] == (4, "four", 40, "x%y")
+        assert snapshot(engine, t)[3] == (4, "four", 40, "x%y")
 
     def test_update_with_expression(self):
         engine, t = _populated()
         with engine.begin() as conn:
             conn.execute(update(t).values(x=t.c.x + 10, s=func.upper(t.c.s)))
-        rows = [(r.x, r.s) for r in _all(engine, t)]
+        rows = [(r.x, r.s) for r in snapshot(engine, t)]
         assert rows == [
             (11, "ABC"),
             (12, "ABD"),
@@ -833,13 +784,13 @@ class UpdateDeleteTest(fixtures.TestBase):
         # SET x = id, id = x + 100: both right-hand sides read the old row
         with engine.begin() as conn:
             conn.execute(update(t).where(t.c.id == 2).values(id=t.c.x + 100, x=t.c.id))
-        assert (102, "two", 2, "aBd") in _all(engine, t)
+        assert (102, "two", 2, "aBd") in snapshot(engine, t)
 
     def test_update_primary_key(self):
         engine, t = _populated()
         with engine.begin() as conn:
             conn.execute(update(t).where(t.c.id == 1).values(id=100))
-        ids = [r.id for r in _all(engine, t)]
+        ids = [r.id for r in snapshot(engine, t)]
         assert ids == [2, 3, 4, 5, 6, 100]
         with engine.connect() as conn:
             assert conn.execute(select(t.c.name).where(t.c.id == 100)).scalar() == "one"
@@ -854,7 +805,7 @@ class UpdateDeleteTest(fixtures.TestBase):
                 [{"b_id": 1, "b_name": "uno"}, {"b_id": 2, "b_name": "dos"}, {"b_id": 99, "b_name": "x"}],
             )
             assert result.rowcount == 2
-        assert [r.name for r in _all(engine, t)][:3] == ["uno", "dos", "three"]
+        assert [r.name for r in snapshot(engine, t)][:3] == ["uno", "dos", "three"]
 
     def test_update_returning(self):
         engine, t = _populated()
@@ -869,13 +820,13 @@ class UpdateDeleteTest(fixtures.TestBase):
         with engine.begin() as conn:
             result = conn.execute(delete(t).where(t.c.x.is_(None)))
             assert result.rowcount == 2
-        assert [r.id for r in _all(engine, t)] == [1, 2, 3, 5]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 5]
 
     def test_delete_three_valued_where(self):
         engine, t = _populated()
         with engine.begin() as conn:
             assert conn.execute(delete(t).where(not_(t.c.x > 2))).rowcount == 2
-        assert [r.id for r in _all(engine, t)] == [3, 4, 5, 6]
+        assert [r.id for r in snapshot(engine, t)] == [3, 4, 5, 6]
 
     def test_delete_by_primary_key_and_all(self):
         engine, t = _populated()
@@ -883,35 +834,31 @@ class UpdateDeleteTest(fixtures.TestBase):
             assert conn.execute(delete(t).where(t.c.id == 2)).rowcount == 1
             assert conn.execute(delete(t).where(t.c.id == 2)).rowcount == 0
             assert conn.execute(delete(t)).rowcount == 5
-        assert _all(engine, t) == []
+        assert snapshot(engine, t) == []
 
     def test_delete_returning(self):
         engine, t = _populated()
         with engine.begin() as conn:
             rows = conn.execute(delete(t).where(t.c.id.in_([2, 3])).returning(t.c.id, t.c.name)).all()
         assert sorted(tuple(r) for r in rows) == [(2, "two"), (3, "three")]
-        assert [r.id for r in _all(engine, t)] == [1, 4, 5, 6]
+        assert [r.id for r in snapshot(engine, t)] == [1, 4, 5, 6]
 
     def test_delete_executemany(self):
         engine, t = _populated()
         with engine.begin() as conn:
             result = conn.execute(delete(t).where(t.c.id == bindparam("i")), [{"i": 1}, {"i": 6}, {"i": 42}])
             assert result.rowcount == 2
-        assert [r.id for r in _all(engine, t)] == [2, 3, 4, 5]
+        assert [r.id for r in snapshot(engine, t)] == [2, 3, 4, 5]
 
 
 class UniqueIndexLookupTest(fixtures.TestBase):
     def test_unique_column_lookup(self):
-        engine = create_engine("memory://")
-        metadata = MetaData()
-        u = Table(
+        engine, u = engine_with_table(
             "u",
-            metadata,
             Column("id", Integer, primary_key=True),
             Column("email", String(50), unique=True),
             Column("tag", String(10), index=True),
         )
-        metadata.create_all(engine)
         with engine.begin() as conn:
             conn.execute(
                 insert(u),
@@ -984,7 +931,7 @@ class PlanCacheTest(fixtures.TestBase):
             plan = r1.context.compiled._memory_plan
             r2 = conn.execute(stmt, {"id": 2, "name": "b"})
             assert r2.context.compiled._memory_plan is plan
-        assert [r.id for r in _all(engine, t)] == [1, 2]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2]
 
     def test_plan_rebuilt_after_table_recreated(self):
         engine, t = _populated()

@@ -26,54 +26,38 @@ from sqlalchemy import (
 )
 from sqlalchemy.testing import fixtures
 
+from _support import engine_with_table, snapshot, unchanged
+
 
 def _setup():
-    engine = create_engine("memory://")
-    metadata = MetaData()
-    t = Table(
+    return engine_with_table(
         "t",
-        metadata,
         Column("id", Integer, primary_key=True),
         Column("email", String(50), unique=True),
         Column("name", String(50), nullable=False),
         Column("a", Integer),
         Column("b", Integer),
         UniqueConstraint("a", "b", name="uq_ab"),
+        rows=[
+            {"id": 1, "email": "one@x", "name": "one", "a": 1, "b": 1},
+            {"id": 2, "email": "two@x", "name": "two", "a": 1, "b": 2},
+        ],
     )
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(
-            insert(t),
-            [
-                {"id": 1, "email": "one@x", "name": "one", "a": 1, "b": 1},
-                {"id": 2, "email": "two@x", "name": "two", "a": 1, "b": 2},
-            ],
-        )
-    return engine, t
-
-
-def _snapshot(engine, t):
-    with engine.connect() as conn:
-        return conn.execute(select(t).order_by(t.c.id)).all()
 
 
 class IntegrityTest(fixtures.TestBase):
     def test_duplicate_primary_key(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError) as info:
                 conn.execute(insert(t).values(id=1, name="dup"))
             assert isinstance(info.value.orig, engine.dialect.dbapi.IntegrityError)
-        assert _snapshot(engine, t) == before
 
     def test_unique_constraint(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError, match="email"):
                 conn.execute(insert(t).values(id=3, email="one@x", name="x"))
-        assert _snapshot(engine, t) == before
 
     def test_composite_unique_constraint(self):
         engine, t = _setup()
@@ -85,48 +69,40 @@ class IntegrityTest(fixtures.TestBase):
             conn.execute(insert(t).values(id=3, name="x", a=2, b=2))
             conn.execute(insert(t).values(id=4, name="y", a=1, b=None))
             conn.execute(insert(t).values(id=5, name="z", a=1, b=None))
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3, 4, 5]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 4, 5]
 
     def test_unique_allows_several_nulls(self):
         engine, t = _setup()
         with engine.begin() as conn:
             conn.execute(insert(t).values(id=3, name="x", email=None))
             conn.execute(insert(t).values(id=4, name="y", email=None))
-        assert len(_snapshot(engine, t)) == 4
+        assert len(snapshot(engine, t)) == 4
 
     def test_not_null(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError, match="NOT NULL"):
                 conn.execute(insert(t).values(id=3, email="three@x"))
             with pytest.raises(exc.IntegrityError, match="NOT NULL"):
                 conn.execute(insert(t).values(id=3, name=None))
-        assert _snapshot(engine, t) == before
 
     def test_update_to_null_violates_not_null(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
                 conn.execute(update(t).where(t.c.id == 2).values(name=None))
-        assert _snapshot(engine, t) == before
 
     def test_update_to_duplicate_unique(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
                 conn.execute(update(t).where(t.c.id == 2).values(email="one@x"))
-        assert _snapshot(engine, t) == before
 
     def test_update_to_duplicate_primary_key(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
                 conn.execute(update(t).where(t.c.id == 2).values(id=1))
-        assert _snapshot(engine, t) == before
 
     def test_update_swapping_unique_values_in_one_statement(self):
         # A multi-row UPDATE that ends in a consistent state but whose rows
@@ -134,16 +110,16 @@ class IntegrityTest(fixtures.TestBase):
         # the standard checks at statement end.  Either way the table must
         # not be left half-updated.
         engine, t = _setup()
-        before = _snapshot(engine, t)
+        before = snapshot(engine, t)
         with engine.connect() as conn:
             try:
                 conn.execute(update(t).values(a=t.c.a, b=3 - t.c.b))
             except exc.IntegrityError:
                 conn.rollback()
-                assert _snapshot(engine, t) == before
+                assert snapshot(engine, t) == before
             else:
                 conn.commit()
-                rows = {(r.id, r.a, r.b) for r in _snapshot(engine, t)}
+                rows = {(r.id, r.a, r.b) for r in snapshot(engine, t)}
                 assert rows == {(1, 1, 2), (2, 1, 1)}
 
     def test_unique_value_reusable_after_delete(self):
@@ -151,21 +127,20 @@ class IntegrityTest(fixtures.TestBase):
         with engine.begin() as conn:
             conn.execute(delete(t).where(t.c.id == 1))
             conn.execute(insert(t).values(id=1, email="one@x", name="again"))
-        assert [r.name for r in _snapshot(engine, t)] == ["again", "two"]
+        assert [r.name for r in snapshot(engine, t)] == ["again", "two"]
 
     def test_unique_value_reusable_after_update(self):
         engine, t = _setup()
         with engine.begin() as conn:
             conn.execute(update(t).where(t.c.id == 1).values(email="moved@x"))
             conn.execute(insert(t).values(id=3, email="one@x", name="three"))
-        assert [r.email for r in _snapshot(engine, t)] == ["moved@x", "two@x", "one@x"]
+        assert [r.email for r in snapshot(engine, t)] == ["moved@x", "two@x", "one@x"]
 
 
 class AtomicityTest(fixtures.TestBase):
     def test_executemany_failing_row_leaves_none(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
                 conn.execute(
                     insert(t),
@@ -179,24 +154,20 @@ class AtomicityTest(fixtures.TestBase):
             # inside the still-open transaction: nothing from the statement
             assert conn.execute(select(func.count()).select_from(t)).scalar() == 2
             conn.commit()
-        assert _snapshot(engine, t) == before
 
     def test_executemany_duplicate_within_batch(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
                 conn.execute(
                     insert(t),
                     [{"id": 10, "name": "a"}, {"id": 11, "name": "b"}, {"id": 10, "name": "c"}],
                 )
             conn.commit()
-        assert _snapshot(engine, t) == before
 
     def test_multi_values_insert_atomic(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
                 conn.execute(
                     insert(t).values(
@@ -207,29 +178,25 @@ class AtomicityTest(fixtures.TestBase):
                     )
                 )
             conn.commit()
-        assert _snapshot(engine, t) == before
 
     def test_multi_row_update_atomic(self):
         engine, t = _setup()
         with engine.begin() as conn:
             conn.execute(insert(t).values(id=3, name="three", email="three@x"))
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
                 # every row gets the same email: the second row collides
                 conn.execute(update(t).values(email="same@x", name="changed"))
             conn.commit()
-        assert _snapshot(engine, t) == before
 
     def test_update_executemany_atomic(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        stmt = update(t).where(t.c.id == bindparam("i")).values(email=bindparam("e"))
-        with engine.connect() as conn:
-            with pytest.raises(exc.IntegrityError):
-                conn.execute(stmt, [{"i": 1, "e": "new@x"}, {"i": 2, "e": "new@x"}])
-            conn.commit()
-        assert _snapshot(engine, t) == before
+        with unchanged(engine, t):
+            stmt = update(t).where(t.c.id == bindparam("i")).values(email=bindparam("e"))
+            with engine.connect() as conn:
+                with pytest.raises(exc.IntegrityError):
+                    conn.execute(stmt, [{"i": 1, "e": "new@x"}, {"i": 2, "e": "new@x"}])
+                conn.commit()
 
     def test_failed_statement_keeps_earlier_work_of_transaction(self):
         engine, t = _setup()
@@ -239,19 +206,17 @@ class AtomicityTest(fixtures.TestBase):
                 conn.execute(insert(t), [{"id": 4, "name": "four"}, {"id": 3, "name": "dup"}])
             conn.execute(insert(t).values(id=5, name="five"))
             conn.commit()
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3, 5]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 5]
 
     def test_returning_statement_failing_returns_nothing_and_leaves_nothing(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
                 conn.execute(
                     insert(t).returning(t.c.id),
                     [{"id": 7, "name": "a"}, {"id": 2, "name": "dup"}],
                 )
             conn.commit()
-        assert _snapshot(engine, t) == before
 
 
 class OperationalErrorTest(fixtures.TestBase):
@@ -299,7 +264,7 @@ class NotSupportedTest(fixtures.TestBase):
             with pytest.raises(exc.NotSupportedError):
                 conn.execute(select(t.c.a).distinct(t.c.a))
             conn.commit()
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3]
 
     def test_not_supported_is_dbapi_error(self):
         engine, t = _setup()

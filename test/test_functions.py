@@ -40,6 +40,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.testing import fixtures
 
+from _support import populated_engines
+
 metadata = MetaData()
 vals = Table(
     "vals",
@@ -76,15 +78,8 @@ def _norm(v: Any) -> Any:
 
 class Engines:
     def __init__(self) -> None:
-        self.memory = create_engine("memory://")
-        self.sqlite = create_engine("sqlite://")
-        for e in (self.memory, self.sqlite):
-            metadata.create_all(e)
-            with e.begin() as conn:
-                conn.execute(
-                    vals.insert(),
-                    [dict(zip(COLUMNS, r[:6] + (None if r[6] is None else decimal.Decimal(r[6]),) + r[7:])) for r in ROWS],
-                )
+        rows = [dict(zip(COLUMNS, r[:6] + (None if r[6] is None else decimal.Decimal(r[6]),) + r[7:])) for r in ROWS]
+        self.memory, self.sqlite = populated_engines(metadata, [(vals, rows)])
 
     def rows(self, engine: Any, expr: Any) -> List[Tuple[Any, ...]]:
         with engine.connect() as conn:

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import ForeignKey, String, create_engine, delete, exc, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import (
-    DeclarativeBase,
     Mapped,
     Session,
     mapped_column,
@@ -18,6 +17,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.testing import fixtures
 
+from _support import declarative_base
+
 from sqlalchemy_memory import AsyncMemorySession, MemorySession
 
 
@@ -26,8 +27,7 @@ class _Models:
     clears all mappers after every test class."""
 
     def __init__(self):
-        class Base(DeclarativeBase):
-            pass
+        Base = declarative_base()
 
         class User(Base):
             __tablename__ = "users"
@@ -77,6 +77,14 @@ def _fill(Session):
         s.commit()
 
 
+def _filled_sessionmaker(engine=None):
+    """A sessionmaker on ``engine`` (a new ``_engine()`` if None) whose
+    database holds the ``_fill`` rows."""
+    Session = _sessionmaker(engine if engine is not None else _engine())
+    _fill(Session)
+    return Session
+
+
 User = Address = None  # set by _engine()
 
 
@@ -103,8 +111,7 @@ class SessionClassTest(fixtures.TestBase):
 
 class UnitOfWorkTest(fixtures.TestBase):
     def test_add_and_query(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             users = s.scalars(select(User).order_by(User.id)).all()
             assert [(u.id, u.name, u.email, u.age, u.status) for u in users] == [
@@ -131,8 +138,7 @@ class UnitOfWorkTest(fixtures.TestBase):
             assert c.id == 3
 
     def test_identity_map(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             u1 = s.get(User, 1)
             u1_again = s.scalars(select(User).where(User.name == "ann")).one()
@@ -151,8 +157,7 @@ class UnitOfWorkTest(fixtures.TestBase):
             assert s.scalars(select(User)).one() is u
 
     def test_update_through_attributes(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             u = s.get(User, 2)
             u.name = "robert"
@@ -163,8 +168,7 @@ class UnitOfWorkTest(fixtures.TestBase):
             assert (u.name, u.age) == ("robert", 26)
 
     def test_delete(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             s.delete(s.get(User, 1))
             s.commit()
@@ -172,8 +176,7 @@ class UnitOfWorkTest(fixtures.TestBase):
             assert s.scalars(select(User.id).order_by(User.id)).all() == [2, 3]
 
     def test_rollback_discards_changes(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             s.get(User, 1).name = "changed"
             s.delete(s.get(User, 2))
@@ -189,8 +192,7 @@ class UnitOfWorkTest(fixtures.TestBase):
 
     def test_expire_on_commit_reloads(self):
         engine = _engine()
-        Session = _sessionmaker(engine)
-        _fill(Session)
+        Session = _filled_sessionmaker(engine)
         with Session() as s:
             u = s.get(User, 1)
             with engine.begin() as conn:
@@ -202,8 +204,7 @@ class UnitOfWorkTest(fixtures.TestBase):
 
     def test_refresh(self):
         engine = _engine()
-        Session = _sessionmaker(engine)
-        _fill(Session)
+        Session = _filled_sessionmaker(engine)
         with Session() as s:
             u = s.get(User, 2)
             with engine.begin() as conn:
@@ -212,8 +213,7 @@ class UnitOfWorkTest(fixtures.TestBase):
             assert u.age == 99
 
     def test_integrity_error_on_flush(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             s.add(User(id=10, name="dup", email="ann@x"))
             with pytest.raises(exc.IntegrityError):
@@ -222,8 +222,7 @@ class UnitOfWorkTest(fixtures.TestBase):
             assert s.scalar(select(func.count()).select_from(User)) == 3
 
     def test_session_savepoint(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             s.add(User(id=4, name="kept"))
             with pytest.raises(exc.IntegrityError):
@@ -234,8 +233,7 @@ class UnitOfWorkTest(fixtures.TestBase):
             assert s.scalars(select(User.id).order_by(User.id)).all() == [1, 2, 3, 4]
 
     def test_merge(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             merged = s.merge(User(id=2, name="bobby", email="bob@x", age=25))
             s.commit()
@@ -246,8 +244,7 @@ class UnitOfWorkTest(fixtures.TestBase):
 
 class QueryTest(fixtures.TestBase):
     def test_filters_order_limit(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             q = select(User).where(User.age.is_not(None)).order_by(User.age.desc())
             assert [u.name for u in s.scalars(q)] == ["ann", "bob"]
@@ -259,15 +256,13 @@ class QueryTest(fixtures.TestBase):
             assert s.scalars(q).all() == [2]
 
     def test_filter_by_and_first(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             assert s.scalars(select(User).filter_by(email="bob@x")).one().id == 2
             assert s.scalars(select(User).filter_by(email="nobody")).first() is None
 
     def test_legacy_query(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             assert s.query(User).filter(User.age < 30).one().name == "bob"
             assert [u.id for u in s.query(User).order_by(User.id.desc()).all()] == [3, 2, 1]
@@ -276,15 +271,13 @@ class QueryTest(fixtures.TestBase):
     def test_legacy_query_count(self):
         # Query.count() wraps the query in a FROM subquery:
         # SELECT count(*) FROM (SELECT ... FROM users) AS anon_1
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             assert s.query(User).count() == 3
             assert s.query(User).filter(User.age.is_(None)).count() == 1
 
     def test_columns_and_rows(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             rows = s.execute(select(User.id, User.name).order_by(User.id)).all()
             assert [tuple(r) for r in rows] == [(1, "ann"), (2, "bob"), (3, "cy")]
@@ -293,8 +286,7 @@ class QueryTest(fixtures.TestBase):
 
 class BulkStatementTest(fixtures.TestBase):
     def test_orm_bulk_update_synchronizes_session(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             ann = s.get(User, 1)
             result = s.execute(update(User).where(User.age >= 25).values(status="adult"))
@@ -305,8 +297,7 @@ class BulkStatementTest(fixtures.TestBase):
             assert s.scalars(select(User.status).order_by(User.id)).all() == ["adult", "adult", "new"]
 
     def test_orm_bulk_delete(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             result = s.execute(delete(User).where(User.age.is_(None)))
             assert result.rowcount == 1
@@ -335,8 +326,7 @@ class BulkStatementTest(fixtures.TestBase):
             s.commit()
 
     def test_orm_bulk_update_by_primary_key(self):
-        Session = _sessionmaker(_engine())
-        _fill(Session)
+        Session = _filled_sessionmaker()
         with Session() as s:
             s.execute(update(User), [{"id": 1, "age": 31}, {"id": 2, "age": 26}])
             s.commit()

@@ -17,7 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    create_engine,
     except_,
     except_all,
     exists,
@@ -33,6 +32,8 @@ from sqlalchemy import (
     union,
     union_all,
 )
+
+from _support import populated_engines
 
 metadata = MetaData()
 dept = Table(
@@ -64,18 +65,14 @@ EMPS = [
 
 class Engines:
     def __init__(self) -> None:
-        self.engines = [
-            create_engine("memory://", enable_from_linting=False),
-            create_engine("sqlite://", enable_from_linting=False),
-        ]
-        for e in self.engines:
-            metadata.create_all(e)
-            with e.begin() as conn:
-                conn.execute(dept.insert(), [dict(zip(("id", "name"), r)) for r in DEPTS])
-                conn.execute(
-                    emp.insert(),
-                    [dict(zip(("id", "name", "dept_id", "boss_id", "salary"), r)) for r in EMPS],
-                )
+        self.engines = populated_engines(
+            metadata,
+            [
+                (dept, [dict(zip(("id", "name"), r)) for r in DEPTS]),
+                (emp, [dict(zip(("id", "name", "dept_id", "boss_id", "salary"), r)) for r in EMPS]),
+            ],
+            enable_from_linting=False,
+        )
 
     def both(self, stmt: Any) -> Tuple[List[Tuple[Any, ...]], List[Tuple[Any, ...]]]:
         out = []

@@ -25,41 +25,43 @@ from sqlalchemy import (
 )
 from sqlalchemy.testing import fixtures
 
+from _support import engine_with_table, rows_by_id, snapshot, two_connections, unchanged
 
-def _table(metadata, name="t"):
-    return Table(
-        name,
-        metadata,
+
+def _columns():
+    return (
         Column("id", Integer, primary_key=True),
         Column("name", String(50)),
         Column("email", String(50), unique=True),
     )
 
 
+def _table(metadata, name="t"):
+    return Table(name, metadata, *_columns())
+
+
 def _setup(url="memory://", **kw):
-    engine = create_engine(url, **kw)
-    metadata = MetaData()
-    t = _table(metadata)
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(
-            insert(t),
-            [
-                {"id": 1, "name": "one", "email": "1@x"},
-                {"id": 2, "name": "two", "email": "2@x"},
-                {"id": 3, "name": "three", "email": "3@x"},
-            ],
-        )
-    return engine, t
+    return engine_with_table(
+        "t",
+        *_columns(),
+        rows=[
+            {"id": 1, "name": "one", "email": "1@x"},
+            {"id": 2, "name": "two", "email": "2@x"},
+            {"id": 3, "name": "three", "email": "3@x"},
+        ],
+        url=url,
+        **kw,
+    )
 
 
-def _rows(conn, t):
-    return conn.execute(select(t).order_by(t.c.id)).all()
-
-
-def _snapshot(engine, t):
-    with engine.connect() as conn:
-        return _rows(conn, t)
+def _run_threads(work, n_threads):
+    """Runs ``work(k)`` for k in range(n_threads), each in its own thread,
+    and waits for them all (60 seconds each at the most)."""
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(n_threads)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
 
 
 def _unique_name(prefix):
@@ -73,28 +75,26 @@ class CommitRollbackTest(fixtures.TestBase):
             conn.execute(insert(t).values(id=4, name="four"))
             conn.commit()
         with engine.connect() as conn:
-            assert [r.id for r in _rows(conn, t)] == [1, 2, 3, 4]
+            assert [r.id for r in rows_by_id(conn, t)] == [1, 2, 3, 4]
 
     def test_close_without_commit_rolls_back(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             conn.execute(insert(t).values(id=4, name="four"))
-        assert _snapshot(engine, t) == before
 
     def test_rollback_restores_exactly(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
+        before = snapshot(engine, t)
         with engine.connect() as conn:
             conn.execute(insert(t).values(id=4, name="four", email="4@x"))
             conn.execute(update(t).where(t.c.id == 1).values(name="uno", email="4b@x"))
             conn.execute(update(t).where(t.c.id == 2).values(id=20))
             conn.execute(delete(t).where(t.c.id == 3))
             conn.execute(insert(t).values(id=3, name="new three", email="1@x"))
-            assert [r.id for r in _rows(conn, t)] == [1, 3, 4, 20]
+            assert [r.id for r in rows_by_id(conn, t)] == [1, 3, 4, 20]
             conn.rollback()
-            assert _rows(conn, t) == before
-        assert _snapshot(engine, t) == before
+            assert rows_by_id(conn, t) == before
+        assert snapshot(engine, t) == before
 
     def test_rollback_restores_unique_indexes(self):
         engine, t = _setup()
@@ -120,16 +120,15 @@ class CommitRollbackTest(fixtures.TestBase):
         with engine.connect() as conn:
             conn.execute(insert(t), [{"name": "a"}, {"name": "b"}])
             conn.rollback()
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3]
 
     def test_engine_begin_rolls_back_on_exception(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with pytest.raises(ZeroDivisionError):
-            with engine.begin() as conn:
-                conn.execute(delete(t))
-                1 / 0
-        assert _snapshot(engine, t) == before
+        with unchanged(engine, t):
+            with pytest.raises(ZeroDivisionError):
+                with engine.begin() as conn:
+                    conn.execute(delete(t))
+                    1 / 0
 
     def test_rollback_create_table(self):
         engine = create_engine("memory://")
@@ -146,18 +145,16 @@ class CommitRollbackTest(fixtures.TestBase):
                 conn.execute(select(t))
         # and it can be created again
         metadata.create_all(engine)
-        assert _snapshot(engine, t) == []
+        assert snapshot(engine, t) == []
 
     def test_rollback_drop_table(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             t.drop(conn)
             assert not inspect(conn).has_table("t")
             conn.rollback()
-        with engine.connect() as conn:
-            assert inspect(conn).has_table("t")
-        assert _snapshot(engine, t) == before
+            with engine.connect() as conn:
+                assert inspect(conn).has_table("t")
         # the unique constraint came back too
         with engine.connect() as conn:
             with pytest.raises(exc.IntegrityError):
@@ -190,17 +187,15 @@ class CommitRollbackTest(fixtures.TestBase):
 class IsolationTest(fixtures.TestBase):
     def test_uncommitted_writes_invisible_to_other_connection(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        writer = engine.connect()
-        reader = engine.connect()
-        try:
+        before = snapshot(engine, t)
+        with two_connections(engine) as (writer, reader):
             writer.execute(insert(t).values(id=4, name="four", email="4@x"))
             writer.execute(update(t).where(t.c.id == 1).values(name="uno"))
             writer.execute(delete(t).where(t.c.id == 2))
             # the writer sees its own changes
-            assert [(r.id, r.name) for r in _rows(writer, t)] == [(1, "uno"), (3, "three"), (4, "four")]
+            assert [(r.id, r.name) for r in rows_by_id(writer, t)] == [(1, "uno"), (3, "three"), (4, "four")]
             # the reader sees the committed data, through every access path
-            assert _rows(reader, t) == before
+            assert rows_by_id(reader, t) == before
             assert reader.execute(select(t.c.name).where(t.c.id == 1)).scalar() == "one"
             assert reader.execute(select(t.c.name).where(t.c.id == 2)).scalar() == "two"
             assert reader.execute(select(t.c.id).where(t.c.id == 4)).all() == []
@@ -208,45 +203,30 @@ class IsolationTest(fixtures.TestBase):
             assert reader.execute(select(t.c.id).where(t.c.email == "4@x")).all() == []
             assert reader.scalar(select(func.count()).select_from(t)) == 3
             writer.commit()
-            assert [(r.id, r.name) for r in _rows(reader, t)] == [(1, "uno"), (3, "three"), (4, "four")]
+            assert [(r.id, r.name) for r in rows_by_id(reader, t)] == [(1, "uno"), (3, "three"), (4, "four")]
             assert reader.execute(select(t.c.id).where(t.c.email == "4@x")).all() == [(4,)]
-        finally:
-            writer.close()
-            reader.close()
 
     def test_primary_key_change_invisible_to_reader(self):
         engine, t = _setup()
-        writer = engine.connect()
-        reader = engine.connect()
-        try:
+        with two_connections(engine) as (writer, reader):
             writer.execute(update(t).where(t.c.id == 1).values(id=100))
             assert reader.execute(select(t.c.name).where(t.c.id == 1)).scalar() == "one"
             assert reader.execute(select(t.c.name).where(t.c.id == 100)).all() == []
             writer.rollback()
             assert reader.execute(select(t.c.name).where(t.c.id == 1)).scalar() == "one"
-        finally:
-            writer.close()
-            reader.close()
 
     def test_rolled_back_writes_never_visible(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        writer = engine.connect()
-        reader = engine.connect()
-        try:
+        before = snapshot(engine, t)
+        with two_connections(engine) as (writer, reader):
             writer.execute(delete(t))
-            assert _rows(reader, t) == before
+            assert rows_by_id(reader, t) == before
             writer.rollback()
-            assert _rows(reader, t) == before
-        finally:
-            writer.close()
-            reader.close()
+            assert rows_by_id(reader, t) == before
 
     def test_second_writer_gets_database_is_locked(self):
         engine, t = _setup(connect_args={"timeout": 0.2})
-        first = engine.connect()
-        second = engine.connect()
-        try:
+        with two_connections(engine) as (first, second):
             first.execute(insert(t).values(id=4, name="four"))
             start = time.monotonic()
             with pytest.raises(exc.OperationalError, match="database is locked"):
@@ -255,27 +235,19 @@ class IsolationTest(fixtures.TestBase):
             assert 0.15 <= elapsed < 3.0
             second.rollback()
             # reading does not need the lock
-            assert [r.id for r in _rows(second, t)] == [1, 2, 3]
+            assert [r.id for r in rows_by_id(second, t)] == [1, 2, 3]
             first.commit()
             # once the first writer committed, the second may write
             second.execute(insert(t).values(id=5, name="five"))
             second.commit()
-        finally:
-            first.close()
-            second.close()
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3, 4, 5]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 4, 5]
 
     def test_timeout_in_url_query(self):
         engine, t = _setup("memory://?timeout=0.1")
-        first = engine.connect()
-        second = engine.connect()
-        try:
+        with two_connections(engine) as (first, second):
             first.execute(delete(t).where(t.c.id == 1))
             with pytest.raises(exc.OperationalError, match="database is locked"):
                 second.execute(delete(t).where(t.c.id == 2))
-        finally:
-            first.close()
-            second.close()
 
     def test_waiting_writer_proceeds_when_lock_released(self):
         engine, t = _setup(connect_args={"timeout": 5})
@@ -304,129 +276,97 @@ class IsolationTest(fixtures.TestBase):
             thread.join(5)
             first.close()
         assert errors == []
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3, 4, 5]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 4, 5]
 
     def test_rollback_releases_write_lock(self):
         engine, t = _setup(connect_args={"timeout": 0.2})
-        first = engine.connect()
-        second = engine.connect()
-        try:
+        with two_connections(engine) as (first, second):
             first.execute(update(t).values(name="x"))
             first.rollback()
             second.execute(update(t).values(name="y"))
             second.commit()
-        finally:
-            first.close()
-            second.close()
-        assert {r.name for r in _snapshot(engine, t)} == {"y"}
+        assert {r.name for r in snapshot(engine, t)} == {"y"}
 
     def test_failed_first_write_statement_still_holds_or_releases_consistently(self):
         engine, t = _setup(connect_args={"timeout": 0.2})
-        first = engine.connect()
-        second = engine.connect()
-        try:
+        with two_connections(engine) as (first, second):
             with pytest.raises(exc.IntegrityError):
                 first.execute(insert(t).values(id=1, name="dup"))
             first.rollback()
             # after rollback the lock is free whatever the failed statement did
             second.execute(insert(t).values(id=4))
             second.commit()
-        finally:
-            first.close()
-            second.close()
 
 
 class IsolationEdgeTest(fixtures.TestBase):
     def test_reader_sees_committed_row_through_several_writer_changes(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        writer = engine.connect()
-        reader = engine.connect()
-        try:
+        before = snapshot(engine, t)
+        with two_connections(engine) as (writer, reader):
             writer.execute(update(t).where(t.c.id == 1).values(name="a"))
             writer.execute(update(t).where(t.c.id == 1).values(name="b"))
             writer.execute(insert(t).values(id=4, name="new"))
             writer.execute(delete(t).where(t.c.id == 4))
             writer.execute(delete(t).where(t.c.id == 2))
             writer.execute(insert(t).values(id=2, name="reborn", email="2@x"))
-            assert _rows(reader, t) == before
+            assert rows_by_id(reader, t) == before
             assert reader.scalar(select(t.c.name).where(t.c.id == 2)) == "two"
             assert reader.scalar(select(t.c.name).where(t.c.email == "2@x")) == "two"
             writer.commit()
-            assert [(r.id, r.name) for r in _rows(reader, t)] == [(1, "b"), (2, "reborn"), (3, "three")]
-        finally:
-            writer.close()
-            reader.close()
+            assert [(r.id, r.name) for r in rows_by_id(reader, t)] == [(1, "b"), (2, "reborn"), (3, "three")]
 
     def test_reader_unaffected_by_writer_savepoint_rollback(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        writer = engine.connect()
-        reader = engine.connect()
-        try:
+        before = snapshot(engine, t)
+        with two_connections(engine) as (writer, reader):
             writer.execute(update(t).where(t.c.id == 1).values(name="outer"))
             sp = writer.begin_nested()
             writer.execute(update(t).where(t.c.id == 1).values(name="inner"))
             writer.execute(delete(t).where(t.c.id == 3))
             sp.rollback()
-            assert _rows(reader, t) == before
-            assert [(r.id, r.name) for r in _rows(writer, t)] == [(1, "outer"), (2, "two"), (3, "three")]
+            assert rows_by_id(reader, t) == before
+            assert [(r.id, r.name) for r in rows_by_id(writer, t)] == [(1, "outer"), (2, "two"), (3, "three")]
             writer.commit()
-            assert [(r.id, r.name) for r in _rows(reader, t)] == [(1, "outer"), (2, "two"), (3, "three")]
-        finally:
-            writer.close()
-            reader.close()
+            assert [(r.id, r.name) for r in rows_by_id(reader, t)] == [(1, "outer"), (2, "two"), (3, "three")]
 
     def test_open_read_transaction_does_not_block_writer(self):
         engine, t = _setup(connect_args={"timeout": 0.2})
         reader = engine.connect()
         try:
-            assert len(_rows(reader, t)) == 3  # reader's transaction stays open
+            assert len(rows_by_id(reader, t)) == 3  # reader's transaction stays open
             with engine.begin() as conn:
                 conn.execute(insert(t).values(id=4))
             # READ COMMITTED: the open reader sees the new commit
-            assert len(_rows(reader, t)) == 4
+            assert len(rows_by_id(reader, t)) == 4
         finally:
             reader.close()
 
     def test_savepoint_rollback_keeps_the_write_lock(self):
         engine, t = _setup(connect_args={"timeout": 0.1})
-        first = engine.connect()
-        second = engine.connect()
-        try:
+        with two_connections(engine) as (first, second):
             sp = first.begin_nested()
             first.execute(insert(t).values(id=4))
             sp.rollback()
             first.execute(insert(t).values(id=5))
             with pytest.raises(exc.OperationalError, match="database is locked"):
                 second.execute(insert(t).values(id=6))
-        finally:
-            first.close()
-            second.close()
 
     def test_uncommitted_drop_table_invisible_to_reader(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        writer = engine.connect()
-        reader = engine.connect()
-        try:
+        before = snapshot(engine, t)
+        with two_connections(engine) as (writer, reader):
             t.drop(writer)
             # the DROP is not committed: the reader keeps the committed table
             assert inspect(reader).has_table("t")
-            assert _rows(reader, t) == before
+            assert rows_by_id(reader, t) == before
             writer.rollback()
-            assert _rows(reader, t) == before
-        finally:
-            writer.close()
-            reader.close()
+            assert rows_by_id(reader, t) == before
 
     def test_uncommitted_create_table_invisible_to_reader(self):
         engine, t = _setup()
         metadata = MetaData()
         other = _table(metadata, "other")
-        writer = engine.connect()
-        reader = engine.connect()
-        try:
+        with two_connections(engine) as (writer, reader):
             other.create(writer)
             writer.execute(insert(other).values(id=1))
             assert not inspect(reader).has_table("other")
@@ -434,10 +374,7 @@ class IsolationEdgeTest(fixtures.TestBase):
                 reader.execute(select(other))
             writer.commit()
             assert inspect(reader).has_table("other")
-            assert len(_rows(reader, other)) == 1
-        finally:
-            writer.close()
-            reader.close()
+            assert len(rows_by_id(reader, other)) == 1
 
 
 class SavepointTest(fixtures.TestBase):
@@ -450,11 +387,11 @@ class SavepointTest(fixtures.TestBase):
             conn.execute(update(t).where(t.c.id == 1).values(name="uno"))
             conn.execute(delete(t).where(t.c.id == 4))
             nested.rollback()
-            assert [(r.id, r.name) for r in _rows(conn, t)] == [
+            assert [(r.id, r.name) for r in rows_by_id(conn, t)] == [
                 (1, "one"), (2, "two"), (3, "three"), (4, "four"),
             ]
             conn.commit()
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3, 4]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 4]
 
     def test_release_savepoint(self):
         engine, t = _setup()
@@ -462,16 +399,14 @@ class SavepointTest(fixtures.TestBase):
             with conn.begin_nested():
                 conn.execute(insert(t).values(id=4, name="four"))
             conn.commit()
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3, 4]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 4]
 
     def test_released_savepoint_undone_by_outer_rollback(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect() as conn:
+        with unchanged(engine, t), engine.connect() as conn:
             with conn.begin_nested():
                 conn.execute(delete(t).where(t.c.id == 2))
             conn.rollback()
-        assert _snapshot(engine, t) == before
 
     def test_savepoint_context_manager_rolls_back_on_error(self):
         engine, t = _setup()
@@ -482,7 +417,7 @@ class SavepointTest(fixtures.TestBase):
                     conn.execute(insert(t).values(id=5, name="five"))
                     conn.execute(insert(t).values(id=1, name="dup"))
             conn.commit()
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3, 4]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 4]
 
     def test_nested_savepoints(self):
         engine, t = _setup()
@@ -495,12 +430,12 @@ class SavepointTest(fixtures.TestBase):
             conn.execute(insert(t).values(id=6))
             sp3.rollback()
             sp2.commit()  # release
-            assert [r.id for r in _rows(conn, t)] == [1, 2, 3, 4, 5]
+            assert [r.id for r in rows_by_id(conn, t)] == [1, 2, 3, 4, 5]
             sp1.rollback()
-            assert [r.id for r in _rows(conn, t)] == [1, 2, 3]
+            assert [r.id for r in rows_by_id(conn, t)] == [1, 2, 3]
             conn.execute(insert(t).values(id=7))
             conn.commit()
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2, 3, 7]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2, 3, 7]
 
     def test_savepoint_rollback_restores_ddl(self):
         engine, t = _setup()
@@ -513,18 +448,18 @@ class SavepointTest(fixtures.TestBase):
             sp.rollback()
             assert inspect(conn).has_table("t")
             assert not inspect(conn).has_table("other")
-            assert len(_rows(conn, t)) == 3
+            assert len(rows_by_id(conn, t)) == 3
             conn.commit()
 
     def test_savepoint_changes_invisible_to_other_connection(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
+        before = snapshot(engine, t)
         with engine.connect() as conn:
             with conn.begin_nested():
                 conn.execute(delete(t).where(t.c.id == 1))
-            assert _snapshot(engine, t) == before
+            assert snapshot(engine, t) == before
             conn.commit()
-        assert [r.id for r in _snapshot(engine, t)] == [2, 3]
+        assert [r.id for r in snapshot(engine, t)] == [2, 3]
 
 
 class AutocommitTest(fixtures.TestBase):
@@ -535,27 +470,26 @@ class AutocommitTest(fixtures.TestBase):
             conn.execute(insert(t).values(id=4, name="four"))
             # no commit: another connection already sees the row ...
             with engine.connect() as other:
-                assert [r.id for r in _rows(other, t)] == [1, 2, 3, 4]
+                assert [r.id for r in rows_by_id(other, t)] == [1, 2, 3, 4]
                 # ... and may write: no lock is held between statements
                 other.execute(insert(t).values(id=5, name="five"))
                 other.commit()
             conn.execute(delete(t).where(t.c.id == 1))
             conn.rollback()  # nothing to roll back
-        assert [r.id for r in _snapshot(engine, t)] == [2, 3, 4, 5]
+        assert [r.id for r in snapshot(engine, t)] == [2, 3, 4, 5]
 
     def test_autocommit_engine_wide(self):
         engine, t = _setup(isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(delete(t).where(t.c.id == 3))
-        assert [r.id for r in _snapshot(engine, t)] == [1, 2]
+        assert [r.id for r in snapshot(engine, t)] == [1, 2]
 
     def test_autocommit_failed_statement_changes_nothing(self):
         engine, t = _setup()
-        before = _snapshot(engine, t)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            with pytest.raises(exc.IntegrityError):
-                conn.execute(insert(t), [{"id": 8}, {"id": 1}])
-        assert _snapshot(engine, t) == before
+        with unchanged(engine, t):
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                with pytest.raises(exc.IntegrityError):
+                    conn.execute(insert(t), [{"id": 8}, {"id": 1}])
         # and the lock was released
         with engine.begin() as conn:
             conn.execute(insert(t).values(id=8))
@@ -585,13 +519,9 @@ class ThreadsTest(fixtures.TestBase):
             except Exception as err:  # pragma: no cover - reported below
                 errors.append(err)
 
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(n_threads)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(60)
+        _run_threads(work, n_threads)
         assert errors == []
-        rows = _snapshot(engine, t)
+        rows = snapshot(engine, t)
         assert len(rows) == 3 + n_threads * per_thread
         assert len({r.id for r in rows}) == len(rows)
         names = {r.name for r in rows}
@@ -616,11 +546,7 @@ class ThreadsTest(fixtures.TestBase):
             except Exception as err:  # pragma: no cover - reported below
                 errors.append(err)
 
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(n_threads)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(60)
+        _run_threads(work, n_threads)
         assert errors == []
         with engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(t).where(t.c.name == "b")) == 120
@@ -667,11 +593,7 @@ class ThreadsTest(fixtures.TestBase):
             except Exception as err:  # pragma: no cover - reported below
                 errors.append(err)
 
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(60)
+        _run_threads(work, 6)
         assert errors == []
         with engine.connect() as conn:
             counts = dict(
@@ -692,10 +614,10 @@ class NamedStoreTest(fixtures.TestBase):
             conn.execute(insert(t).values(id=1, name="from e1"))
         with e2.connect() as conn:
             assert inspect(conn).has_table("t")
-            assert _rows(conn, t) == [(1, "from e1", None)]
+            assert rows_by_id(conn, t) == [(1, "from e1", None)]
         with e2.begin() as conn:
             conn.execute(insert(t).values(id=2, name="from e2"))
-        assert [r.name for r in _snapshot(e1, t)] == ["from e1", "from e2"]
+        assert [r.name for r in snapshot(e1, t)] == ["from e1", "from e2"]
 
     def test_named_engines_share_the_write_lock(self):
         name = _unique_name("shared_lock")
@@ -709,7 +631,7 @@ class NamedStoreTest(fixtures.TestBase):
         try:
             c1.execute(insert(t).values(id=1))
             # uncommitted in e1: invisible through e2, and e2 cannot write
-            assert _rows(c2, t) == []
+            assert rows_by_id(c2, t) == []
             with pytest.raises(exc.OperationalError, match="database is locked"):
                 c2.execute(insert(t).values(id=2))
         finally:
@@ -738,28 +660,23 @@ class NamedStoreTest(fixtures.TestBase):
             with pytest.raises(exc.OperationalError, match="no such table"):
                 conn.execute(select(t))
         metadata.create_all(e2)
-        assert _snapshot(e2, t) == []
-        assert len(_snapshot(e1, t)) == 1
+        assert snapshot(e2, t) == []
+        assert len(snapshot(e1, t)) == 1
 
     def test_connections_of_one_anonymous_engine_share_data(self):
         engine = create_engine("memory://")
         metadata = MetaData()
         t = _table(metadata)
         metadata.create_all(engine)
-        c1 = engine.connect()
-        c2 = engine.connect()
-        try:
+        with two_connections(engine) as (c1, c2):
             c1.execute(insert(t).values(id=1))
             c1.commit()
-            assert len(_rows(c2, t)) == 1
-        finally:
-            c1.close()
-            c2.close()
+            assert len(rows_by_id(c2, t)) == 1
 
     def test_dispose_keeps_anonymous_database(self):
         engine, t = _setup()
         engine.dispose()
-        assert len(_snapshot(engine, t)) == 3
+        assert len(snapshot(engine, t)) == 3
 
     def test_named_store_freed_with_its_last_engine(self):
         import gc

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy import Column, Date, Float, Integer, MetaData, String, Table, func, select
 from sqlalchemy.testing import fixtures
 
+from _support import populated_engines
+
 metadata = MetaData()
 t = Table(
     "t",
@@ -71,13 +73,9 @@ _engines = {}
 
 def _engines_pair():
     if not _engines:
-        for url in ("memory://", "sqlite://"):
-            engine = sa.create_engine(url)
-            metadata.create_all(engine)
-            with engine.begin() as conn:
-                conn.execute(t.insert(), _t_rows())
-                conn.execute(sales.insert(), _sales_rows())
-            _engines[url] = engine
+        _engines["memory://"], _engines["sqlite://"] = populated_engines(
+            metadata, [(t, _t_rows()), (sales, _sales_rows())]
+        )
     return _engines["memory://"], _engines["sqlite://"]
 
 
