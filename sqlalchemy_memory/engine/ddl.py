@@ -442,7 +442,14 @@ _HANDLERS: Dict[str, Callable[[Any, Runtime], None]] = {
     "create_table_as": create_table_as,
     "create_view": create_view,
     "drop_view": drop_view,
+    "memory_alter_table": lambda element, rt: _alter().alter_table(element, rt),
 }
+
+
+def _alter() -> Any:
+    from . import alter  # alter imports this module
+
+    return alter
 
 
 def _copy_expression(expression: Any, table: Any) -> Any:

@@ -40,8 +40,9 @@ def pick(candidates: Iterable[Any], name: Tuple[str, bool], key: Any = lambda c:
 class Catalog:
     """The store's tables and views, looked up by SQL name."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, txn: Any = None) -> None:
         self.store = store
+        self.txn = txn  # the connection's transaction: what it may see
         # (catalog name, key) -> object, for cache validity checks
         self.used: Dict[Tuple[str, Tuple[Optional[str], str]], Any] = {}
 
@@ -49,7 +50,7 @@ class Catalog:
         """The ``TableData`` (or view entry) named; both have ``.table``."""
         schema = ident(node.args["db"]) if node.args.get("db") else None
         name = ident(node.this)
-        for kind, entries in catalogs(self.store):
+        for kind, entries in catalogs(self.store, self.txn):
             keys = [k for k in entries if _schema_matches(k[0], schema)]
             hits = pick(keys, name, key=lambda k: k[1])
             if len(hits) > 1:
@@ -68,10 +69,29 @@ class Catalog:
         return hits[0] if hits else text
 
 
-def catalogs(store: Any) -> List[Tuple[str, Dict[Any, Any]]]:
+def catalogs(store: Any, txn: Any = None) -> List[Tuple[str, Dict[Any, Any]]]:
     """Where names live: tables, then views (``engine/views.py`` keeps them
-    in ``store.views``)."""
-    return [("tables", store.tables), ("views", getattr(store, "views", None) or {})]
+    in ``store.views``).  With ``txn``, the tables as that transaction may
+    see them: another connection's uncommitted CREATE, DROP or ALTER TABLE
+    is not visible (``Transaction.visible_table``)."""
+    return [("tables", visible_tables(store, txn)), ("views", getattr(store, "views", None) or {})]
+
+
+def visible_tables(store: Any, txn: Any) -> Dict[Any, Any]:
+    tables = store.tables
+    writer = store.writer
+    replaced = getattr(writer, "replaced_tables", None)
+    if txn is None or writer is None or writer is txn or not replaced:
+        return tables  # type: ignore[no-any-return]
+    from ..engine.store import MISSING
+
+    tables = dict(tables)
+    for key, old in replaced.items():
+        if old is MISSING:
+            tables.pop(key, None)
+        else:
+            tables[key] = old
+    return tables  # type: ignore[no-any-return]
 
 
 def _qualified(schema: Optional[Tuple[str, bool]], name: Tuple[str, bool]) -> str:

@@ -22,7 +22,7 @@ from ..engine.views import views_of
 from .exprs import Params
 from .names import Catalog, catalogs
 from .parse import Prepared, TxnControl, prepare, txn_control, unsupported
-from .schema import SchemaBuilder
+from .schema import ALTER_NODE, SchemaBuilder
 from .statements import StatementBuilder
 
 _CACHE_SIZE = 256
@@ -41,8 +41,8 @@ class Translated:
         self.used = used  # (catalog, (schema, name)) -> TableData / view it was built against
         self.names = frozenset(names)  # user bind names the statement needs
 
-    def valid(self, store: Any) -> bool:
-        where = dict(catalogs(store))
+    def valid(self, store: Any, txn: Any = None) -> bool:
+        where = dict(catalogs(store, txn))
         return all(where[kind].get(key) is obj for (kind, key), obj in self.used.items())
 
 
@@ -67,9 +67,9 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
     tree = prepared.tree
     store = txn.store
     rt = Runtime(store, txn)
-    if isinstance(tree, (exp.Create, exp.Drop)):
+    if isinstance(tree, (exp.Create, exp.Drop, ALTER_NODE)):
         with store.latch:
-            element = SchemaBuilder(Catalog(store), Params(prepared.renamed)).build(tree)
+            element = SchemaBuilder(Catalog(store, txn), Params(prepared.renamed)).build(tree)
             planner.run_ddl(element, rt)
             _keep_definition(element, rt)
         cursor._set_result(None, [], -1)
@@ -77,7 +77,7 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
     if not isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery, exp.Insert, exp.Update, exp.Delete)):
         raise unsupported(tree, "statement")
     with store.latch:
-        translated = _translated(store, sql, prepared)
+        translated = _translated(store, sql, prepared, txn)
         compiled = translated.compiled
         values = [_bind_values(p, prepared, translated) for p in params_list]
         if not values:  # executemany() with no parameter sets
@@ -99,16 +99,16 @@ def _keep_definition(element: Any, rt: Runtime) -> None:
         view.definition = definition
 
 
-def _translated(store: Any, sql: str, prepared: Prepared) -> Translated:
+def _translated(store: Any, sql: str, prepared: Prepared, txn: Any = None) -> Translated:
     with _cache_lock:
         entries = _cache.get(store)
         if entries is None:
             entries = _cache[store] = OrderedDict()
         hit = entries.get(sql)
-        if hit is not None and hit.valid(store):
+        if hit is not None and hit.valid(store, txn):
             entries.move_to_end(sql)
             return hit
-    translated = translate(store, prepared)
+    translated = translate(store, prepared, txn)
     with _cache_lock:
         entries[sql] = translated
         if len(entries) > _CACHE_SIZE:
@@ -116,9 +116,10 @@ def _translated(store: Any, sql: str, prepared: Prepared) -> Translated:
     return translated
 
 
-def translate(store: Any, prepared: Prepared) -> Translated:
-    """Build and compile the SQLAlchemy statement for a parsed query or DML."""
-    catalog = Catalog(store)
+def translate(store: Any, prepared: Prepared, txn: Any = None) -> Translated:
+    """Build and compile the SQLAlchemy statement for a parsed query or DML,
+    against the tables ``txn`` may see."""
+    catalog = Catalog(store, txn)
     params = Params(prepared.renamed)
     builder = StatementBuilder(catalog, params)
     tree = prepared.tree
