@@ -86,6 +86,30 @@ class MemoryCompiler(compiler.SQLCompiler):
     def visit_regexp_replace_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
         return "REGEXP_REPLACE(%s, %s)" % (self.process(binary.left, **kw), self.process(binary.right, **kw))
 
+    def visit_json_getitem_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return self._json_access(binary, "->", "->>", kw)
+
+    def visit_json_path_getitem_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return self._json_access(binary, "#>", "#>>", kw)
+
+    def _json_access(self, binary: Any, as_json: str, as_text: str, kw: Dict[str, Any]) -> str:
+        # PostgreSQL's spelling, for logging: the engine evaluates the tree
+        right = binary.right
+        if kw.get("literal_binds") and getattr(right, "__visit_name__", None) == "bindparam":
+            # a path literal, ``doc #> '{a,1}'``, which SQL text runs too
+            value = right.effective_value
+            steps = value if isinstance(value, (list, tuple)) else [value]
+            quoted = ['"%s"' % str(v).replace("\\", "\\\\").replace('"', '\\"') for v in steps]
+            index = "'{%s}'" % ",".join(quoted).replace("'", "''")
+            as_json, as_text = "#>", "#>>"
+        else:
+            index = self.process(right, **kw)
+        left = self.process(binary.left, **kw)
+        if isinstance(binary.type, sqltypes.JSON):
+            return "%s %s %s" % (left, as_json, index)
+        type_ = self.dialect.type_compiler_instance.process(binary.type)
+        return "CAST(%s %s %s AS %s)" % (left, as_text, index, type_)
+
     def visit_select(self, select_stmt: Any, **kw: Any) -> Any:
         pending = self.__dict__.setdefault("_memory_pending", [])
         pending.append(select_stmt)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import json
 import operator as op
 import re
 import uuid
@@ -22,7 +23,7 @@ from sqlalchemy.sql import operators as ops
 from sqlalchemy.sql.elements import ClauseElement
 
 from . import nulls
-from .functions import build_function, extract_function, to_date, to_datetime, to_time, modulo as _modulo, promoting as _promoting, text as _text
+from .functions import _MISSING as _JSON_MISSING, build_function, extract_function, json_document, json_scalar_text, json_step, json_walk, to_date, to_datetime, to_time, modulo as _modulo, promoting as _promoting, text as _text
 from .types import converter, storage_type
 from .errors import DataError, NotSupportedError, OperationalError, ProgrammingError
 from .scope import RUNTIME_KEY, PlanContext, Scope, _describe, runtime_of  # noqa: F401 - re-exported
@@ -651,6 +652,68 @@ _SPECIAL: Dict[Any, Callable[[Any, Scope], Fn]] = {
     ops.icontains_op: _affix("contains", False),
     ops.not_icontains_op: _affix("contains", True),
 }
+
+
+_JSON_OPS = (ops.json_getitem_op, ops.json_path_getitem_op)
+
+
+def _json_access(el: Any, scope: Scope) -> Fn:
+    """``doc[key]`` / ``doc[(k1, k2)]``, possibly nested and typed with
+    ``as_string()``...: the steps of a chain are walked on one parse of the
+    stored JSON text (``functions.json_step``)."""
+    steps = []
+    node = el
+    while True:
+        steps.append((node.operator is ops.json_path_getitem_op, compile_expr(node.right, scope)))
+        left = _strip(node.left)
+        if left.__visit_name__ == "binary" and left.operator in _JSON_OPS and isinstance(storage_type(left.type), sqltypes.JSON):
+            node = left
+            continue
+        break
+    steps.reverse()
+    doc = compile_expr(left, scope)
+    path = tuple(steps)
+    target = storage_type(el.type)
+    exact = isinstance(target, sqltypes.Numeric) and not isinstance(target, sqltypes.Float)
+    finish: Callable[[Any], Any]
+    if isinstance(target, sqltypes.JSON):
+        dialect = getattr(scope.ctx.compiled, "dialect", None) if scope.ctx is not None else None
+        finish = getattr(dialect, "_json_serializer", None) or json.dumps
+    elif isinstance(target, sqltypes.String):
+        finish = json_scalar_text
+    else:
+        convert = cast_function(target)
+
+        def finish(v: Any) -> Any:
+            if v is None:
+                return None
+            try:
+                return convert(v)
+            except (ValueError, TypeError, ArithmeticError, DataError) as err:
+                raise DataError("cannot convert JSON element %r to %s" % (v, el.type)) from err
+
+    json_null_is_null = not isinstance(target, sqltypes.JSON)
+
+    def json_access(row: Any, params: Any) -> Any:
+        v = doc(row, params)
+        if v is None:
+            return None
+        v = json_document(v, exact)
+        for is_path, key in path:
+            k = key(row, params)
+            if k is None:
+                return None
+            v = json_walk(v, k) if is_path else json_step(v, k)
+            if v is _JSON_MISSING:
+                return None
+        if v is None and json_null_is_null:
+            return None
+        return finish(v)
+
+    return json_access
+
+
+_SPECIAL[ops.json_getitem_op] = _SPECIAL[ops.json_path_getitem_op] = _json_access
 
 
 def _visit_binary(el: Any, scope: Scope) -> Fn:

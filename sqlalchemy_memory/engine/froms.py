@@ -18,7 +18,7 @@ from sqlalchemy.sql import visitors
 from . import nulls
 from .errors import NotSupportedError
 from .expr import Fn, Scope, compile_expr, unsupported
-from .joins import DerivedNode, FilterNode, JoinNode, Node, SourceNode, _tuple_key
+from .joins import DerivedNode, FilterNode, JoinNode, LateralJoinNode, Node, SourceNode, _tuple_key
 from .runtime import Runtime, table_ref
 from .sources import _access_path, _conjuncts
 
@@ -37,6 +37,8 @@ class Leaf:
         self.table: Optional[Tuple[Any, Any]] = None  # (TableRef, TableData) for a table
         self.plan: Any = None  # nested plan for a derived table
         self.node: Optional[Node] = None  # a ready node (recursive CTE working table)
+        self.lateral: Any = None  # LATERAL: the select, planned once offsets are known
+        self.row_key: Optional[str] = None  # LATERAL: params key of the preceding FROM row
 
 
 class Tree:
@@ -83,7 +85,7 @@ def plan_froms(froms: Sequence[Any], scope: Scope, conjuncts: List[Any], rt: Run
                 leaf.pushed.append(c)
                 continue
         rest.append(c)
-    planner = _Builder(scope, rt, leaves)
+    planner = _Builder(scope, rt, leaves, plan_query)
     node = planner.node(trees[0])
     for t in trees[1:]:
         right = planner.node(t)
@@ -134,7 +136,11 @@ def _tree(from_: Any, scope: Scope, rt: Runtime, plan_query: PlanQuery, leaves: 
         leaf.table = (ref, td)
     elif name in ("alias", "subquery", "cte", "values", "lateral"):
         if name == "lateral":
-            raise unsupported(from_, "LATERAL")
+            # planned by _Builder once the preceding FROM entries' offsets are known
+            leaf = Leaf(from_, _column_positions(from_), len(from_.c), len(leaves))
+            leaf.lateral = from_.element
+            leaves.append(leaf)
+            return Tree(leaf=leaf)
         plan = plan_query(target, scope, True)
         leaf = Leaf(from_, _column_positions(from_), plan.width, len(leaves))
         leaf.plan = plan
@@ -239,10 +245,24 @@ def _try_compile(expr: Any, scope: Scope) -> Optional[Fn]:
 
 
 class _Builder:
-    def __init__(self, scope: Scope, rt: Runtime, leaves: List[Leaf]) -> None:
+    def __init__(self, scope: Scope, rt: Runtime, leaves: List[Leaf], plan_query: PlanQuery) -> None:
         self.scope = scope
         self.rt = rt
         self.leaves = leaves
+        self.plan_query = plan_query
+
+    def _lateral(self, leaf: Leaf) -> Node:
+        """A LATERAL subquery: planned in a scope holding the FROM entries
+        before it, whose row it reads as an enclosing row (``row_key``)."""
+        before = self.leaves[: leaf.index]
+        outer = _local_scope(self.scope, before)
+        outer.asfrom_froms = self.scope.asfrom_froms
+        outer.correlate_froms = self.scope.correlate_froms
+        plan = self.plan_query(leaf.lateral, outer, False)
+        if plan.width != leaf.width:
+            raise unsupported(leaf.from_, "LATERAL with %d columns planned as %d" % (leaf.width, plan.width))
+        leaf.row_key = outer.row_key if plan.correlated else None
+        return DerivedNode(plan, "LATERAL %s" % getattr(leaf.from_, "name", ""))
 
     def node(self, tree: Tree) -> Node:
         if tree.leaf is not None:
@@ -259,8 +279,10 @@ class _Builder:
     def _leaf(self, leaf: Leaf) -> Node:
         local = _local_scope(self.scope, [leaf])
         conjuncts = leaf.pushed
-        if leaf.node is not None:
-            node: Node = leaf.node
+        if leaf.lateral is not None:
+            node: Node = self._lateral(leaf)
+        elif leaf.node is not None:
+            node = leaf.node
         elif leaf.table is not None:
             ref, td = leaf.table
             source, conjuncts = _access_path(ref, td, conjuncts, local, self.rt)
@@ -281,6 +303,11 @@ class _Builder:
         right_leaves = right_tree.leaves()
         right_ids = {l.index for l in right_leaves}
         left_span = [l for l in span if l.index not in right_ids]
+        lateral = right_tree.leaf if right_tree.leaf is not None and right_tree.leaf.row_key is not None else None
+        if lateral is not None:
+            return self._lateral_join(left, right, lateral, kind, on, left_span), where
+        if any(l.row_key is not None for l in right_leaves):
+            raise unsupported(right_tree.leaves()[0].from_, "LATERAL nested inside the right side of a join")
         left_scope = _local_scope(self.scope, left_span)
         right_scope = _local_scope(self.scope, right_leaves)
         lkeys: List[Fn] = []
@@ -341,3 +368,14 @@ class _Builder:
             else:
                 left_key, right_key = _tuple_key(lkeys), _tuple_key(rkeys)
         return JoinNode(left, right, kind, left_key, right_key, residual_fn), rest
+
+    def _lateral_join(self, left: Node, right: Node, leaf: Leaf, kind: str, on: List[Any], left_span: List[Leaf]) -> Node:
+        """The LATERAL subquery runs once per row of what precedes it."""
+        if [l.index for l in left_span] != list(range(leaf.index)):
+            raise unsupported(leaf.from_, "LATERAL not joined to everything before it")
+        if kind not in ("inner", "left"):
+            raise unsupported(leaf.from_, "LATERAL in a FULL OUTER JOIN")
+        both = _local_scope(self.scope, left_span + [leaf])
+        on_fn = nulls.sql_and([compile_expr(c, both) for c in on]) if on else None
+        assert leaf.row_key is not None
+        return LateralJoinNode(left, right, kind, on_fn, leaf.row_key)

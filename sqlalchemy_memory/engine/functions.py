@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import math
 import operator
 import random
@@ -551,3 +552,120 @@ def extract_function(field: str) -> Callable[[Any], Any]:
         return time_field(v if isinstance(v, datetime.time) else to_datetime(v))
 
     return extract_time
+
+
+# -- JSON element and path access -------------------------------------------------------
+#
+# A JSON column stores the document as the JSON text its bind processor made
+# (``json.dumps`` or the engine's ``json_serializer``).  ``doc["a"]``,
+# ``doc[0]`` and ``doc[("a", 1)]`` parse it and walk the path, as
+# PostgreSQL's ``->`` / ``#>`` do: a missing key or index, or a step into a
+# value that is not an object / array, is SQL NULL; a negative array index
+# counts from the end.  A JSON-typed element is returned as JSON text (the
+# JSON result processor turns it back into Python), JSON ``null`` included;
+# ``as_string()`` and the other typed accessors return the element's value
+# (JSON ``null`` and missing elements both being SQL NULL).
+
+_MISSING = object()
+
+
+def json_document(v: Any, exact: bool = False) -> Any:
+    """The Python value of the JSON text ``v`` (a value already parsed, as
+    from a JSON element, passes through).  ``exact``: numbers with a point
+    become ``Decimal`` (for ``as_numeric()``)."""
+    if isinstance(v, (bytes, bytearray)):
+        v = bytes(v).decode("utf-8")
+    if not isinstance(v, str):
+        return v
+    try:
+        return json.loads(v, parse_float=decimal.Decimal) if exact else json.loads(v)
+    except ValueError as err:
+        raise DataError("invalid JSON text: %r" % (v[:60],)) from err
+
+
+def json_step(value: Any, key: Any) -> Any:
+    """``value -> key``: ``_MISSING`` when there is no such element."""
+    if isinstance(key, bool):
+        return _MISSING
+    if isinstance(value, dict):
+        if isinstance(key, int):
+            return _MISSING  # PostgreSQL: an integer subscript of an object is NULL
+        return value.get(str(key), _MISSING)
+    if isinstance(value, list):
+        if isinstance(key, str):
+            try:
+                key = int(key)  # a text subscript of an array: '1' is index 1 (PostgreSQL #>)
+            except ValueError:
+                return _MISSING
+        if not isinstance(key, int) or not -len(value) <= key < len(value):
+            return _MISSING
+        return value[key]
+    return _MISSING
+
+
+def json_walk(doc: Any, path: Any) -> Any:
+    for key in path:
+        doc = json_step(doc, key)
+        if doc is _MISSING:
+            return _MISSING
+    return doc
+
+
+def json_scalar_text(v: Any) -> str:
+    """An element as text (``as_string()``, PostgreSQL's ``->>``): strings
+    as they are, other values as JSON text."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, decimal.Decimal):
+        return str(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _text_path(v: Any) -> Any:
+    """A PostgreSQL text-array path literal, ``'{a,"key two",1}'``, as a
+    list of keys (a list or tuple passes through)."""
+    if isinstance(v, (list, tuple)):
+        return v
+    s = text(v).strip()
+    if not (s.startswith("{") and s.endswith("}")):
+        raise DataError("malformed JSON path %r: expected '{key,...}'" % (s,))
+    keys: List[str] = []
+    i, n = 1, len(s) - 1
+    while i < n:
+        if s[i] == '"':
+            i += 1
+            out = []
+            while i < n and s[i] != '"':
+                if s[i] == "\\" and i + 1 < n:
+                    i += 1
+                out.append(s[i])
+                i += 1
+            i += 1
+            keys.append("".join(out))
+            while i < n and s[i] != ",":
+                i += 1
+        else:
+            j = s.find(",", i)
+            j = n if j < 0 else j
+            keys.append(s[i:j].strip())
+            i = j
+        i += 1  # the comma
+    return keys
+
+
+def _json_path_function(scalar: bool) -> Build:
+    """``doc #> '{a,1}'`` (``jsonb_extract``): the element as JSON text;
+    ``doc #>> '{a,1}'`` (``jsonb_extract_scalar``): as text, JSON null
+    being NULL.  As in PostgreSQL; how SQL text spells JSON paths."""
+
+    def evaluate(doc: Any, path: Any) -> Any:
+        v = json_walk(json_document(doc), _text_path(path))
+        if v is _MISSING or (scalar and v is None):
+            return None
+        return json_scalar_text(v) if scalar else json.dumps(v)
+
+    return lambda args: strict_call(evaluate, args)
+
+
+register("jsonb_extract", args=(2, 2))(_json_path_function(False))
+register("jsonb_extract_scalar", args=(2, 2))(_json_path_function(True))

@@ -180,6 +180,42 @@ class JoinNode(Node):
         return lines
 
 
+class LateralJoinNode(Node):
+    """``left [LEFT] JOIN LATERAL (...) ON ...`` (or ``FROM left, LATERAL``):
+    the right side runs once per left row, which it reads from
+    ``params[row_key]``."""
+
+    def __init__(self, left: Node, right: Node, kind: str, on: Optional[Fn], row_key: str) -> None:
+        self.left = left
+        self.right = right
+        self.kind = kind
+        self.on = on
+        self.row_key = row_key
+        self.width = left.width + right.width
+
+    def rows(self, rt: Runtime, params: Any) -> Iterator[Row]:
+        on = self.on
+        key = self.row_key
+        outer = self.kind == "left"
+        pad = (None,) * self.right.width
+        for l in list(self.left.rows(rt, params)):
+            params[key] = l
+            hit = False
+            for r in list(self.right.rows(rt, params)):
+                row = l + r
+                if on is None or ((v := on(row, params)) is not None and v):
+                    hit = True
+                    yield row
+            if outer and not hit:
+                yield l + pad
+
+    def explain(self) -> List[str]:
+        lines = ["NESTED LOOP %sJOIN LATERAL (right side per left row)" % ("LEFT OUTER " if self.kind == "left" else "")]
+        lines += ["  " + line for line in self.left.explain()]
+        lines += ["  " + line for line in self.right.explain()]
+        return lines
+
+
 def _and_keys(left_key: Fn, right_key: Optional[Fn], offset: int, rest: Optional[Fn]) -> Fn:
     assert right_key is not None
 

@@ -44,13 +44,17 @@ _SELECT_LIKE = frozenset(("select", "compound_select", "select_statement_groupin
 class Aggregate:
     """One aggregate function over a group's rows."""
 
-    def __init__(self, name: str, arg: Optional[Fn], distinct: bool, extra: Sequence[Fn] = ()) -> None:
+    def __init__(self, name: str, arg: Optional[Fn], distinct: bool, extra: Sequence[Fn] = (), where: Optional[Fn] = None) -> None:
         self.name = name
         self.arg = arg
         self.distinct = distinct
         self.extra = extra
+        self.where = where  # FILTER (WHERE ...): the rows the aggregate sees
 
     def compute(self, rows: List[Row], params: Any) -> Any:
+        where = self.where
+        if where is not None:
+            rows = [r for r in rows if (v := where(r, params)) is not None and v]
         if self.arg is None:  # count(*)
             return len(rows)
         arg = self.arg
@@ -619,34 +623,45 @@ def _find_aggregates(elements: Iterable[Any]) -> List[Any]:
     found: List[Any] = []
     seen = set()
     windowed = set()
-    for element in elements:
-        for el in walk_expression(element):
-            name = el.__visit_name__
-            if name == "over":
-                windowed.add(id(el.element))
-                continue
-            if name in ("funcfilter", "within_group"):
-                raise unsupported(el, "aggregate FILTER / WITHIN GROUP")
-            if id(el) in windowed:
-                continue
-            if getattr(el, "name", None) in _AGGREGATES and el.__visit_name__ != "column" and hasattr(el, "clauses"):
-                if id(el) not in seen:
-                    seen.add(id(el))
-                    found.append(el)
+    stack = list(elements)[::-1]
+    while stack:
+        el = stack.pop()
+        name = el.__visit_name__
+        if name == "over":
+            windowed.add(id(el.element))
+            if el.element.__visit_name__ == "funcfilter":
+                windowed.add(id(el.element.func))  # the window step reports it
+        elif name == "within_group":
+            raise unsupported(el, "aggregate WITHIN GROUP")
+        elif id(el) not in windowed and (
+            (name == "funcfilter" and getattr(el.func, "name", None) in _AGGREGATES)
+            or (getattr(el, "name", None) in _AGGREGATES and name != "column" and hasattr(el, "clauses"))
+        ):
+            if id(el) not in seen:
+                seen.add(id(el))
+                found.append(el)
+            continue  # SQL allows no aggregate inside an aggregate
+        elif name == "funcfilter" and id(el) not in windowed:
+            raise unsupported(el, "FILTER on %s(), which is not an aggregate" % getattr(el.func, "name", "?"))
+        stack.extend(c for c in reversed(list(el.get_children())) if c.__visit_name__ not in _SELECT_LIKE)
     return found
 
 
 def _aggregate(el: Any, scope: Scope) -> Aggregate:
+    where = None
+    if el.__visit_name__ == "funcfilter":  # agg(x) FILTER (WHERE c)
+        where = compile_expr(el.criterion, scope) if el.criterion is not None else None
+        el = el.func
     args = list(el.clauses)
     name = el.name.lower()
     if name == "count" and (not args or _is_star(args[0])):
-        return Aggregate("count", None, False)
+        return Aggregate("count", None, False, where=where)
     first = args[0]
     distinct = False
     if first.__visit_name__ == "unary" and first.operator is ops.distinct_op:
         distinct = True
         first = first.element
-    return Aggregate(name, compile_expr(first, scope), distinct, [compile_expr(a, scope) for a in args[1:]])
+    return Aggregate(name, compile_expr(first, scope), distinct, [compile_expr(a, scope) for a in args[1:]], where)
 
 
 def _is_star(el: Any) -> bool:
