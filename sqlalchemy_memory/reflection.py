@@ -182,7 +182,7 @@ class MemoryReflection:
                 entry["computed"] = {"sqltext": self._sql(computed.sqltext), "persisted": bool(computed.persisted)}
             identity = c.identity
             if identity is not None:
-                entry["identity"] = _identity(identity)
+                entry["identity"] = _identity(identity, c.type)
                 entry["autoincrement"] = True
             columns.append(entry)
         return columns
@@ -347,17 +347,23 @@ def _reflected_type(type_: Any) -> Any:
     return type_
 
 
-def _identity(identity: Any) -> Dict[str, Any]:
+def _identity(identity: Any, type_: Any = None) -> Dict[str, Any]:
+    # the effective options, defaults included, as PostgreSQL reports them
+    from .engine.store import SequenceData
+
+    counter = SequenceData(identity, type_)
     out: Dict[str, Any] = {
         "always": bool(identity.always),
         "on_null": bool(getattr(identity, "on_null", None)),
-        "start": identity.start if identity.start is not None else 1,
-        "increment": identity.increment if identity.increment is not None else 1,
+        "start": counter.start,
+        "increment": counter.increment,
+        "minvalue": counter.minvalue,
+        "maxvalue": counter.maxvalue,
         "cycle": bool(identity.cycle),
-        "cache": identity.cache,
+        "cache": identity.cache if identity.cache is not None else 1,
         "order": bool(identity.order),
     }
-    for key in ("minvalue", "maxvalue", "nominvalue", "nomaxvalue"):
+    for key in ("nominvalue", "nomaxvalue"):
         value = getattr(identity, key, None)
         if value is not None:
             out[key] = value

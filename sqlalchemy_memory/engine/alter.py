@@ -408,6 +408,7 @@ def _rebuild(
 
     new_td = TableData(table)
     new_td.next_id = td.next_id
+    _keep_identity_counters(td, new_td)
     key_of = new_td.key_of
     for k, row in td.rows.items():
         new_row = rewrite(row) if rewrite is not None else row
@@ -469,3 +470,13 @@ def _detach(txn: Any, metadata: Any, table: Table) -> None:
             metadata._add_table(table.name, table.schema, table)
 
     txn.log_ddl(undo)
+
+
+def _keep_identity_counters(old: TableData, new: TableData) -> None:
+    """Identity columns keep counting across a rebuild (matched by name)."""
+    if old.generated is None or new.generated is None:
+        return
+    counters = {old.names[i]: data for i, data in old.generated.identities}
+    new.generated.identities = [
+        (i, counters.get(new.names[i], data)) for i, data in new.generated.identities
+    ]

@@ -185,7 +185,10 @@ class InsertPlan(WritePlan):
         unique = td.unique_indexes
         indexes = td.indexes
         inserted = txn.inserting(td).append
-        conversions = td.conversions
+        # the per-row step: type conversions, and for tables with computed
+        # or identity columns their generated values (generated.py)
+        generated = td.generated
+        finish = generated.insert_step() if generated is not None else (td.convert if td.conversions else None)
         if self.private:
             params_list = _with_runtime(params_list, rt)
         builders = self.builders
@@ -199,8 +202,8 @@ class InsertPlan(WritePlan):
         count = 0
         for values, params in work:
             count += 1
-            if conversions:
-                td.convert(values)
+            if finish is not None:
+                finish(values)
             if autoinc is not None:
                 v = values[autoinc]
                 if v is None:
@@ -242,7 +245,10 @@ class UpdatePlan(WritePlan):
         self.source = source
         self.where = where
         self.assignments = assignments
-        self.assigned = frozenset(pos for pos, _ in assignments)
+        assigned = {pos for pos, _ in assignments}
+        if td.generated is not None and assigned:
+            assigned |= td.generated.computed_positions  # recomputed on every change
+        self.assigned = frozenset(assigned)
         self._touched_for: Any = None
         self._touched_cache: Any = None
         self.returning = returning
@@ -257,6 +263,8 @@ class UpdatePlan(WritePlan):
         where = self.where
         assignments = self.assignments
         notnull, unique, indexes, moves_key = self._touched(td)
+        generated = td.generated
+        finish = generated.update_step() if generated is not None else (td.convert if td.conversions else None)
         if self.private:
             params_list = _with_runtime(params_list, rt)
         for params in params_list:
@@ -270,8 +278,8 @@ class UpdatePlan(WritePlan):
                 values = list(row)
                 for pos, fn in assignments:
                     values[pos] = fn(row, params)
-                if td.conversions:
-                    td.convert(values)
+                if finish is not None:
+                    finish(values)
                 new_rows.append((key, row, tuple(values)))
             for key, old, new in new_rows:
                 new_key = td.key_of(new) if moves_key else key  # type: ignore[misc]
@@ -412,6 +420,9 @@ def plan_insert(compiled: Any, rt: Runtime) -> InsertPlan:
             elif c.default is not None and (c.default.is_clause_element or c.default.is_sequence):
                 by_name[c.name] = _sql_default(c, row_scope)
         statement_sources.append(by_name)
+    if td.generated is not None:
+        for by_name in statement_sources:
+            td.generated.check_insert(by_name)
     row_sources = [_store_sources(td, by_name) for by_name in statement_sources]
     return InsertPlan(ref, td, row_sources, _returning(compiled, scope))._planned(scope.ctx)
 
@@ -444,6 +455,8 @@ def _plan_insert_from_select(compiled: Any, stmt: Any, ref: TableRef, td: TableD
                 by_name[c.name] = _sql_default(c, row_scope)
             elif c in prefetch:
                 by_name[c.name] = _crud_param(compiled, c.key)
+    if td.generated is not None:
+        td.generated.check_insert(by_name)
     select = plan_query(stmt.select, None, False, scope.ctx)
     plan = InsertPlan(ref, td, [_store_sources(td, by_name)], _returning(compiled, scope), select=select)
     return plan._planned(scope.ctx)
@@ -485,6 +498,8 @@ def plan_update(compiled: Any, rt: Runtime) -> UpdatePlan:
     unknown = [k for k in values if not isinstance(k, str) or k not in table.c]
     if unknown:
         raise NotSupportedError("UPDATE of %s: cannot assign to %s" % (td.name, unknown))
+    if td.generated is not None:
+        td.generated.check_update(td.names[pos] for pos, _ in assignments)
     source, where = _where(state, stmt, ref, td, scope, rt)
     return UpdatePlan(ref, td, source, where, assignments, _returning(compiled, scope))._planned(scope.ctx)
 

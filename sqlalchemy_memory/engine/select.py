@@ -665,6 +665,8 @@ def _aggregate(el: Any, scope: Scope) -> Aggregate:
 
 
 def _is_star(el: Any) -> bool:
+    if el.__visit_name__ == "textclause":  # select(text("*"))
+        return el.text.strip() == "*" and not el._bindparams
     return el.__visit_name__ == "column" and getattr(el, "is_literal", False) and el.name == "*"
 
 

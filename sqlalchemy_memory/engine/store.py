@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from sqlalchemy import Column, MetaData, Sequence, Table
 
-from .errors import IntegrityError, OperationalError
+from .errors import DataError, IntegrityError, OperationalError
 from .types import converter
 
 Row = Tuple[Any, ...]
@@ -147,6 +147,13 @@ class TableData:
         self.unique_indexes: List[HashIndex] = []
         self.index_version = 0  # bumped whenever ``indexes`` changes
         self._build_indexes()
+        # computed / identity columns (generated.py); None keeps plain tables'
+        # DML loops free of any per-row step
+        self.generated: Any = None
+        if any(c.computed is not None or c.identity is not None for c in self.columns):
+            from .generated import Generated
+
+            self.generated = Generated(self)
 
     def _build_indexes(self) -> None:
         table = self.table
@@ -275,18 +282,63 @@ class TableData:
 
 
 class SequenceData:
-    """A named sequence; like a database's, it is not rolled back."""
+    """A named sequence, or an identity column's counter; like a database's,
+    it is not rolled back.
 
-    def __init__(self, seq: Sequence) -> None:
+    ``seq`` is a ``Sequence`` or an ``Identity`` (both ``IdentityOptions``):
+    start, increment, minvalue / maxvalue (defaults as in PostgreSQL: 1 and
+    the type's maximum ascending, the type's minimum and -1 descending) and
+    cycle are honoured.  ``type_`` is the column's (or the sequence's data)
+    type, which bounds the default range.
+    """
+
+    def __init__(self, seq: Any, type_: Any = None) -> None:
         self.sequence = seq
         self.increment = seq.increment if seq.increment is not None else 1
-        start = seq.start if seq.start is not None else (1 if self.increment > 0 else -1)
+        if type_ is None:
+            type_ = getattr(seq, "data_type", None)
+        low, high = _integer_range(type_)
+        ascending = self.increment > 0
+        minvalue = seq.minvalue
+        if minvalue is None or getattr(seq, "nominvalue", None):
+            minvalue = 1 if ascending else low
+        maxvalue = seq.maxvalue
+        if maxvalue is None or getattr(seq, "nomaxvalue", None):
+            maxvalue = high if ascending else -1
+        start = seq.start if seq.start is not None else (minvalue if ascending else maxvalue)
+        # a start outside the default range widens it (PostgreSQL would
+        # refuse the CREATE; earlier versions here accepted any start)
+        self.minvalue = min(minvalue, start) if seq.minvalue is None else minvalue
+        self.maxvalue = max(maxvalue, start) if seq.maxvalue is None else maxvalue
+        self.cycle = bool(seq.cycle)
         self.current: Optional[int] = None
         self.start = start
 
     def next_value(self) -> int:
-        self.current = self.start if self.current is None else self.current + self.increment
-        return self.current
+        if self.current is None:
+            value = self.start
+        else:
+            value = self.current + self.increment
+        if value > self.maxvalue or value < self.minvalue:
+            if not self.cycle or self.current is None:
+                raise DataError(
+                    "nextval: reached %s value of sequence %s (%d)"
+                    % ("maximum" if value > self.maxvalue else "minimum", getattr(self.sequence, "name", None) or "identity", self.maxvalue if value > self.maxvalue else self.minvalue)
+                )
+            value = self.minvalue if self.increment > 0 else self.maxvalue
+        self.current = value
+        return value
+
+
+def _integer_range(type_: Any) -> Tuple[int, int]:
+    """The range of an integer type: SMALLINT, INTEGER, else BIGINT."""
+    from sqlalchemy import types as sqltypes
+
+    if isinstance(type_, sqltypes.SmallInteger):
+        return -(2**15), 2**15 - 1
+    if isinstance(type_, sqltypes.Integer) and not isinstance(type_, sqltypes.BigInteger):
+        return -(2**31), 2**31 - 1
+    return -(2**63), 2**63 - 1
 
 
 class Store:
