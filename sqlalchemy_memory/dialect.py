@@ -110,6 +110,14 @@ class MemoryCompiler(compiler.SQLCompiler):
         type_ = self.dialect.type_compiler_instance.process(binary.type)
         return "CAST(%s %s %s AS %s)" % (left, as_text, index, type_)
 
+    def update_from_clause(self, update_stmt: Any, from_table: Any, extra_froms: Any, from_hints: Any, **kw: Any) -> str:
+        kw["asfrom"] = True
+        return "FROM " + ", ".join(t._compiler_dispatch(self, fromhints=from_hints, **kw) for t in extra_froms)
+
+    def delete_extra_from_clause(self, delete_stmt: Any, from_table: Any, extra_froms: Any, from_hints: Any, **kw: Any) -> str:
+        kw["asfrom"] = True
+        return "USING " + ", ".join(t._compiler_dispatch(self, fromhints=from_hints, **kw) for t in extra_froms)
+
     def visit_select(self, select_stmt: Any, **kw: Any) -> Any:
         pending = self.__dict__.setdefault("_memory_pending", [])
         pending.append(select_stmt)
@@ -218,8 +226,8 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
     delete_returning = True
     insert_executemany_returning = True
     insert_executemany_returning_sort_by_parameter_order = True
-    update_returning_multifrom = False
-    delete_returning_multifrom = False
+    update_returning_multifrom = True
+    delete_returning_multifrom = True
     use_insertmanyvalues = False
     postfetch_lastrowid = True
     favor_returning_over_lastrowid = False

@@ -15,11 +15,13 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from sqlalchemy.sql import crud
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.selectable import _from_objects
 
 from . import nulls
 from .errors import IntegrityError, NotSupportedError
 from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, cast_function, compile_expr, unsupported
 from .runtime import Runtime, TableRef, table_ref
+from .froms import plan_froms
 from .select import plan_query
 from .sources import Source, _access_path, _conjuncts
 from .store import MISSING, Row, TableData
@@ -350,6 +352,123 @@ class DeletePlan(WritePlan):
         return ["DELETE FROM %s" % self.ref.name, "  " + self.source.explain()] + (["  FILTER"] if self.where else [])
 
 
+class _MultiTable:
+    """UPDATE ... FROM / DELETE ... USING: the target and the extra FROM
+    entries planned like a SELECT's FROM (``froms.plan_froms``), the target
+    first, so each combined row starts with the target row.  Each target
+    row with at least one matching combination is written once, with its
+    first match (PostgreSQL's and SQLite's behaviour)."""
+
+    node: Any
+    width: int
+    where: Optional[Fn]
+
+    def _matches(self, rt: Runtime, td: TableData, params: Any) -> List[Tuple[Any, Row, Row]]:
+        """``(key, stored row, first matching combined row)`` per target row."""
+        where = self.where
+        key_of = td.key_of
+        width = self.width
+        first: Dict[Any, Row] = {}
+        by_value: Optional[Dict[Row, List[Any]]] = None
+        for r in self.node.rows(rt, params):
+            if where is not None and not nulls.truth(where(r, params)):
+                continue
+            if key_of is not None:
+                key = key_of(r)  # the target's columns come first
+                if key not in first:
+                    first[key] = r
+                continue
+            # rowid-keyed target: equal rows match alike, so every row with
+            # these values is the one matched
+            if by_value is None:
+                by_value = {}
+                for k, row in rt.view(self.ref).items():  # type: ignore[attr-defined]
+                    by_value.setdefault(row, []).append(k)
+            for k in by_value.get(r[:width], ()):
+                if k not in first:
+                    first[k] = r
+        rows = rt.view(self.ref)  # type: ignore[attr-defined]
+        return [(k, rows[k], r) for k, r in first.items()]
+
+
+class MultiUpdatePlan(_MultiTable, UpdatePlan):
+    def __init__(self, ref: TableRef, td: TableData, node: Any, width: int, where: Optional[Fn], assignments: List[Tuple[int, Fn]], returning: Optional[List[Fn]]) -> None:
+        UpdatePlan.__init__(self, ref, td, None, where, assignments, returning)  # type: ignore[arg-type]
+        self.node = node
+        self.width = width
+
+    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
+        td = rt.table(self.ref)
+        txn = rt.txn
+        txn.writing(td)
+        out: List[Row] = []
+        count = 0
+        assignments = self.assignments
+        notnull, unique, indexes, moves_key = self._touched(td)
+        generated = td.generated
+        finish = generated.update_step() if generated is not None else (td.convert if td.conversions else None)
+        width = self.width
+        if self.private:
+            params_list = _with_runtime(params_list, rt)
+        for params in params_list:
+            matched = self._matches(rt, td, params)
+            count += len(matched)
+            new_rows = []
+            for key, old, combined in matched:
+                values = list(old)
+                for pos, fn in assignments:
+                    values[pos] = fn(combined, params)
+                if finish is not None:
+                    finish(values)
+                new_rows.append((key, old, tuple(values), combined))
+            for key, old, new, combined in new_rows:
+                new_key = td.key_of(new) if moves_key else key  # type: ignore[misc]
+                if new_key != key:
+                    if new_key in td.rows:
+                        raise IntegrityError("UNIQUE constraint failed: %s (primary key)" % td.name)
+                    txn.remove(td, key)
+                    td.check_row(new, new_key)
+                    txn.put(td, new_key, new)
+                else:
+                    td.check_columns(new, key, notnull, unique)
+                    txn.replace(td, key, old, new, indexes)
+                if self.returning is not None:
+                    # RETURNING sees the new target row and the match's other tables
+                    out.append(self._returned(new + combined[width:], params))
+        return out, count, None
+
+    def explain(self) -> List[str]:
+        return ["UPDATE %s FROM" % self.ref.name] + ["  " + line for line in self.node.explain()] + (["  FILTER"] if self.where else [])
+
+
+class MultiDeletePlan(_MultiTable, DeletePlan):
+    def __init__(self, ref: TableRef, td: TableData, node: Any, width: int, where: Optional[Fn], returning: Optional[List[Fn]]) -> None:
+        DeletePlan.__init__(self, ref, td, None, where, returning)  # type: ignore[arg-type]
+        self.node = node
+        self.width = width
+
+    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
+        td = rt.table(self.ref)
+        txn = rt.txn
+        txn.writing(td)
+        out: List[Row] = []
+        count = 0
+        width = self.width
+        if self.private:
+            params_list = _with_runtime(params_list, rt)
+        for params in params_list:
+            matched = self._matches(rt, td, params)
+            count += len(matched)
+            for key, old, combined in matched:
+                txn.remove(td, key)
+                if self.returning is not None:
+                    out.append(self._returned(old + combined[width:], params))
+        return out, count, None
+
+    def explain(self) -> List[str]:
+        return ["DELETE FROM %s USING" % self.ref.name] + ["  " + line for line in self.node.explain()] + (["  FILTER"] if self.where else [])
+
+
 # -- planning ------------------------------------------------------------------
 
 
@@ -462,9 +581,28 @@ def _plan_insert_from_select(compiled: Any, stmt: Any, ref: TableRef, td: TableD
     return plan._planned(scope.ctx)
 
 
+def _multi_scope(state: Any, stmt: Any, scope: Scope, rt: Runtime) -> Optional[Scope]:
+    """For UPDATE ... FROM / DELETE ... USING, a scope over the target and
+    the extra FROM entries (the target first); None for one table."""
+    extra = getattr(state, "_extra_froms", None)
+    if not extra:
+        return None
+    froms = [stmt.table, *extra]
+    multi = Scope(scope.compiled, store=rt.store, ctx=scope.ctx)
+    multi.asfrom_froms = multi.correlate_froms = frozenset(_from_objects(*froms))
+    return multi
+
+
+def _multi_where(state: Any, stmt: Any, td: TableData, scope: Scope, rt: Runtime) -> Tuple[Any, int, Optional[Fn]]:
+    """Plan the multi-table FROM into ``scope``: (node, target width, rest of WHERE)."""
+    froms = [stmt.table, *state._extra_froms]
+    conjuncts = _conjuncts(stmt._where_criteria)
+    node, rest, _ = plan_froms(froms, scope, conjuncts, rt, plan_query)
+    where = nulls.sql_and([compile_expr(c, scope) for c in rest]) if rest else None
+    return node, len(td.names), where
+
+
 def _where(state: Any, stmt: Any, ref: TableRef, td: TableData, scope: Scope, rt: Runtime) -> Tuple[Source, Optional[Fn]]:
-    if getattr(state, "_extra_froms", None):
-        raise NotSupportedError("UPDATE/DELETE with several tables is not supported by the memory dialect yet")
     conjuncts = _conjuncts(stmt._where_criteria)
     source, rest = _access_path(ref, td, conjuncts, scope, rt)
     where = nulls.sql_and([compile_expr(c, scope) for c in rest]) if rest else None
@@ -473,6 +611,10 @@ def _where(state: Any, stmt: Any, ref: TableRef, td: TableData, scope: Scope, rt
 
 def plan_update(compiled: Any, rt: Runtime) -> UpdatePlan:
     state, stmt, ref, td, scope = _target(compiled, rt)
+    multi = _multi_scope(state, stmt, scope, rt)
+    if multi is not None:
+        node, width, where = _multi_where(state, stmt, td, multi, rt)
+        scope = multi  # assignments and RETURNING read the combined row
     column_as_key, _, _ = crud._key_getters_for_crud_column(compiled, stmt, state)
     values: Dict[Any, Any] = {}
     for k, v in (getattr(state, "_ordered_values", None) or ()):
@@ -500,11 +642,19 @@ def plan_update(compiled: Any, rt: Runtime) -> UpdatePlan:
         raise NotSupportedError("UPDATE of %s: cannot assign to %s" % (td.name, unknown))
     if td.generated is not None:
         td.generated.check_update(td.names[pos] for pos, _ in assignments)
+    if multi is not None:
+        plan: UpdatePlan = MultiUpdatePlan(ref, td, node, width, where, assignments, _returning(compiled, scope))
+        return plan._planned(scope.ctx)  # type: ignore[return-value]
     source, where = _where(state, stmt, ref, td, scope, rt)
     return UpdatePlan(ref, td, source, where, assignments, _returning(compiled, scope))._planned(scope.ctx)
 
 
 def plan_delete(compiled: Any, rt: Runtime) -> DeletePlan:
     state, stmt, ref, td, scope = _target(compiled, rt)
+    multi = _multi_scope(state, stmt, scope, rt)
+    if multi is not None:
+        node, width, where = _multi_where(state, stmt, td, multi, rt)
+        plan: DeletePlan = MultiDeletePlan(ref, td, node, width, where, _returning(compiled, multi))
+        return plan._planned(multi.ctx)  # type: ignore[return-value]
     source, where = _where(state, stmt, ref, td, scope, rt)
     return DeletePlan(ref, td, source, where, _returning(compiled, scope))._planned(scope.ctx)
