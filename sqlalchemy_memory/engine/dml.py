@@ -151,8 +151,23 @@ class WritePlan:
     private = False  # subqueries use private params keys: see _with_runtime
     layouts: List[Tuple[TableRef, Tuple[str, ...]]]
 
+    source: Source
+    where: Optional[Fn] = None
+    width: Optional[int] = None  # UPDATE FROM / DELETE USING: the target's width
+
     def _returned(self, row: Row, params: Any) -> Row:
         return tuple([f(row, params) for f in self.returning or ()])
+
+    def _matches(self, rt: Runtime, td: TableData, params: Any) -> List[Tuple[Any, Row, Row]]:
+        """``(key, stored row, row the statement's expressions see)`` per
+        target row; for one table the last two are the same row."""
+        where = self.where
+        return [(k, r, r) for k, r in self.source.items(rt, params) if where is None or nulls.truth(where(r, params))]
+
+    def _returning_row(self, row: Row, combined: Row) -> Row:
+        """RETURNING sees the target row, and for UPDATE FROM / DELETE USING
+        the matched rows of the other tables after it."""
+        return row if self.width is None else row + combined[self.width :]
 
     def _planned(self, ctx: PlanContext) -> "WritePlan":
         """Record what the plan's subqueries depend on."""
@@ -262,7 +277,6 @@ class UpdatePlan(WritePlan):
         txn.writing(td)
         out: List[Row] = []
         count = 0
-        where = self.where
         assignments = self.assignments
         notnull, unique, indexes, moves_key = self._touched(td)
         generated = td.generated
@@ -270,20 +284,17 @@ class UpdatePlan(WritePlan):
         if self.private:
             params_list = _with_runtime(params_list, rt)
         for params in params_list:
-            matched = [
-                (k, r) for k, r in self.source.items(rt, params)
-                if where is None or nulls.truth(where(r, params))
-            ]
+            matched = self._matches(rt, td, params)
             count += len(matched)
             new_rows = []
-            for key, row in matched:
-                values = list(row)
+            for key, old, seen in matched:
+                values = list(old)
                 for pos, fn in assignments:
-                    values[pos] = fn(row, params)
+                    values[pos] = fn(seen, params)
                 if finish is not None:
                     finish(values)
-                new_rows.append((key, row, tuple(values)))
-            for key, old, new in new_rows:
+                new_rows.append((key, old, tuple(values), seen))
+            for key, old, new, seen in new_rows:
                 new_key = td.key_of(new) if moves_key else key  # type: ignore[misc]
                 if new_key != key:
                     if new_key in td.rows:
@@ -295,7 +306,7 @@ class UpdatePlan(WritePlan):
                     td.check_columns(new, key, notnull, unique)
                     txn.replace(td, key, old, new, indexes)
                 if self.returning is not None:
-                    out.append(self._returned(new, params))
+                    out.append(self._returned(self._returning_row(new, seen), params))
         return out, count, None
 
     def _touched(self, td: TableData) -> Tuple[List[int], List[Any], List[Any], bool]:
@@ -333,19 +344,15 @@ class DeletePlan(WritePlan):
         txn.writing(td)
         out: List[Row] = []
         count = 0
-        where = self.where
         if self.private:
             params_list = _with_runtime(params_list, rt)
         for params in params_list:
-            matched = [
-                (k, r) for k, r in self.source.items(rt, params)
-                if where is None or nulls.truth(where(r, params))
-            ]
+            matched = self._matches(rt, td, params)
             count += len(matched)
-            for key, row in matched:
+            for key, row, seen in matched:
                 txn.remove(td, key)
                 if self.returning is not None:
-                    out.append(self._returned(row, params))
+                    out.append(self._returned(self._returning_row(row, seen), params))
         return out, count, None
 
     def explain(self) -> List[str]:
@@ -397,46 +404,6 @@ class MultiUpdatePlan(_MultiTable, UpdatePlan):
         self.node = node
         self.width = width
 
-    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
-        td = rt.table(self.ref)
-        txn = rt.txn
-        txn.writing(td)
-        out: List[Row] = []
-        count = 0
-        assignments = self.assignments
-        notnull, unique, indexes, moves_key = self._touched(td)
-        generated = td.generated
-        finish = generated.update_step() if generated is not None else (td.convert if td.conversions else None)
-        width = self.width
-        if self.private:
-            params_list = _with_runtime(params_list, rt)
-        for params in params_list:
-            matched = self._matches(rt, td, params)
-            count += len(matched)
-            new_rows = []
-            for key, old, combined in matched:
-                values = list(old)
-                for pos, fn in assignments:
-                    values[pos] = fn(combined, params)
-                if finish is not None:
-                    finish(values)
-                new_rows.append((key, old, tuple(values), combined))
-            for key, old, new, combined in new_rows:
-                new_key = td.key_of(new) if moves_key else key  # type: ignore[misc]
-                if new_key != key:
-                    if new_key in td.rows:
-                        raise IntegrityError("UNIQUE constraint failed: %s (primary key)" % td.name)
-                    txn.remove(td, key)
-                    td.check_row(new, new_key)
-                    txn.put(td, new_key, new)
-                else:
-                    td.check_columns(new, key, notnull, unique)
-                    txn.replace(td, key, old, new, indexes)
-                if self.returning is not None:
-                    # RETURNING sees the new target row and the match's other tables
-                    out.append(self._returned(new + combined[width:], params))
-        return out, count, None
-
     def explain(self) -> List[str]:
         return ["UPDATE %s FROM" % self.ref.name] + ["  " + line for line in self.node.explain()] + (["  FILTER"] if self.where else [])
 
@@ -446,24 +413,6 @@ class MultiDeletePlan(_MultiTable, DeletePlan):
         DeletePlan.__init__(self, ref, td, None, where, returning)  # type: ignore[arg-type]
         self.node = node
         self.width = width
-
-    def run(self, rt: Runtime, params_list: Sequence[Any]) -> Result:
-        td = rt.table(self.ref)
-        txn = rt.txn
-        txn.writing(td)
-        out: List[Row] = []
-        count = 0
-        width = self.width
-        if self.private:
-            params_list = _with_runtime(params_list, rt)
-        for params in params_list:
-            matched = self._matches(rt, td, params)
-            count += len(matched)
-            for key, old, combined in matched:
-                txn.remove(td, key)
-                if self.returning is not None:
-                    out.append(self._returned(old + combined[width:], params))
-        return out, count, None
 
     def explain(self) -> List[str]:
         return ["DELETE FROM %s USING" % self.ref.name] + ["  " + line for line in self.node.explain()] + (["  FILTER"] if self.where else [])
