@@ -232,12 +232,7 @@ class SchemaBuilder:
         table_node = node.this
         exists = bool(node.args.get("exists"))
         schema = _schema(table_node, self.catalog)
-        try:  # the store names it exactly; find its spelling
-            name = self.catalog.table_data(table_node).table.name
-        except OperationalError:
-            if not exists:
-                raise
-            name = sql_name(table_node.this)
+        name = self._stored_name(table_node, exists)
         for flag in ("not_valid", "check", "cascade", "iceberg"):
             if node.args.get(flag):
                 raise unsupported(node, "ALTER TABLE option %s" % flag.upper())
@@ -302,6 +297,16 @@ class SchemaBuilder:
             raise unsupported(node, "ALTER COLUMN form")
         return alter_ddl.AlterColumn(ident(action.this), **kw)
 
+    def _stored_name(self, table_node: exp.Table, exists: bool) -> str:
+        """The table's name as the store spells it (as written when it is
+        absent and ``IF EXISTS`` allows that)."""
+        try:
+            return str(self.catalog.table_data(table_node).table.name)
+        except OperationalError:
+            if not exists:
+                raise
+            return sql_name(table_node.this)
+
     # -- DROP -------------------------------------------------------------------
     def _one(self, node: exp.Drop) -> exp.Table:
         tables = node.args.get("tables") or [node.this]
@@ -312,12 +317,7 @@ class SchemaBuilder:
     def drop_table(self, node: exp.Drop) -> Any:
         table_node = self._one(node)
         exists = bool(node.args.get("exists"))
-        try:  # the store names it exactly; find its spelling
-            name = self.catalog.table_data(table_node).table.name
-        except OperationalError:
-            if not exists:
-                raise
-            name = sql_name(table_node.this)
+        name = self._stored_name(table_node, exists)
         table = sa.Table(name, sa.MetaData(), schema=_schema(table_node, self.catalog))
         return sa_ddl.DropTable(table, if_exists=exists)
 
