@@ -35,8 +35,8 @@ def _wait(seconds: float) -> None:
         time.sleep(seconds)
 
 
-def connect(store: Store, timeout: float = 5.0) -> memory_dbapi.Connection:
-    return memory_dbapi.Connection(store, timeout=timeout, wait=_wait)
+def connect(store: Store, timeout: float = 5.0, foreign_keys: bool = True) -> memory_dbapi.Connection:
+    return memory_dbapi.Connection(store, timeout=timeout, wait=_wait, foreign_keys=foreign_keys)
 
 
 class _SyncGreenlet(greenlet.greenlet):  # type: ignore[misc]

@@ -62,9 +62,11 @@ class Connection:
         store: Store,
         timeout: float = 5.0,
         wait: Optional[Callable[[float], None]] = None,
+        foreign_keys: bool = True,
     ) -> None:
         self.store = store
         self.txn = Transaction(store, timeout=timeout, wait=wait)
+        self.txn.foreign_keys = foreign_keys
         self.autocommit = False
         self.closed = False
 
@@ -80,8 +82,11 @@ class Connection:
         self.txn.rollback()
 
     def close(self) -> None:
+        """Roll back, and drop the connection's temporary tables (as SQLite
+        and PostgreSQL do when a session ends)."""
         if not self.closed:
             self.txn.rollback()
+            self.txn.drop_temporary()
             self.closed = True
 
 
@@ -165,5 +170,6 @@ def connect(
     store: Store,
     timeout: float = 5.0,
     wait: Optional[Callable[[float], None]] = None,
+    foreign_keys: bool = True,
 ) -> Connection:
-    return Connection(store, timeout=timeout, wait=wait)
+    return Connection(store, timeout=timeout, wait=wait, foreign_keys=foreign_keys)

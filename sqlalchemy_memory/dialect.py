@@ -38,6 +38,17 @@ keep reading the last committed data while a write transaction is open
 atomicity are exact: a statement that fails changes nothing.  DDL is
 transactional too.  ``isolation_level="AUTOCOMMIT"`` commits each statement.
 
+Constraints
+-----------
+
+PRIMARY KEY, UNIQUE, NOT NULL, CHECK and FOREIGN KEY constraints are enforced
+as PostgreSQL enforces them, foreign keys included (on by default, unlike
+SQLite): ON DELETE / ON UPDATE ``CASCADE``, ``SET NULL``, ``SET DEFAULT``,
+``RESTRICT`` and ``NO ACTION`` act at the end of each statement, and a
+foreign key declared ``deferrable=True, initially="DEFERRED"`` is checked at
+commit.  ``create_engine("memory://?foreign_keys=off")`` turns foreign key
+checks off for code written against SQLite's default.
+
 Isolation levels: ``READ COMMITTED`` (the default), ``SERIALIZABLE`` (the
 transaction takes the write lock at its first statement, so it runs alone,
 like SQLite's ``BEGIN EXCLUSIVE``) and ``AUTOCOMMIT``.
@@ -54,12 +65,16 @@ position, a construct not supported raises ``NotSupportedError`` quoting it.
 
 from __future__ import annotations
 
+import datetime
 from types import ModuleType
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import exc, types as sqltypes
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.engine import default
 from sqlalchemy.sql import compiler
+from sqlalchemy.sql.sqltypes import _AbstractInterval
+from sqlalchemy.sql.type_api import NativeForEmulated
 
 from . import dbapi as memory_dbapi
 from .engine import planner
@@ -85,6 +100,13 @@ class MemoryCompiler(compiler.SQLCompiler):
 
     def visit_regexp_replace_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
         return "REGEXP_REPLACE(%s, %s)" % (self.process(binary.left, **kw), self.process(binary.right, **kw))
+
+    def visit_getitem_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        # ARRAY element / slice, PostgreSQL's spelling (1-based)
+        return "%s[%s]" % (self.process(binary.left, **kw), self.process(binary.right, **kw))
+
+    def visit_slice(self, element: Any, **kw: Any) -> str:
+        return "%s:%s" % (self.process(element.start, **kw), self.process(element.stop, **kw))
 
     def visit_json_getitem_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
         return self._json_access(binary, "->", "->>", kw)
@@ -157,10 +179,64 @@ class MemoryDDLCompiler(compiler.DDLCompiler):
 
 
 class MemoryTypeCompiler(compiler.GenericTypeCompiler):
-    """Type names for DDL logging; the store keeps Python values, not SQL types."""
+    """Type names for DDL logging; the store keeps Python values, not SQL types.
+    PostgreSQL's own types are named too, so models written for PostgreSQL
+    (JSONB, ARRAY, BYTEA, INET...) create their tables here."""
 
     def visit_JSON(self, type_: Any, **kw: Any) -> str:
         return "JSON"
+
+    def visit_JSONB(self, type_: Any, **kw: Any) -> str:
+        return "JSONB"
+
+    def visit_INTERVAL(self, type_: Any, **kw: Any) -> str:
+        return "INTERVAL"
+
+    def visit_ARRAY(self, type_: Any, **kw: Any) -> str:
+        return self.process(type_.item_type, **kw) + "[]" * (type_.dimensions or 1)
+
+    def visit_BYTEA(self, type_: Any, **kw: Any) -> str:
+        return "BYTEA"
+
+    def visit_ENUM(self, type_: Any, **kw: Any) -> str:
+        return self.visit_enum(type_, **kw)
+
+    def _plain_name(self, type_: Any, **kw: Any) -> str:
+        return str(type_.__visit_name__)
+
+    # PostgreSQL types stored as the Python values their DBAPI gives
+    visit_INET = visit_CIDR = visit_MACADDR = visit_MACADDR8 = visit_CITEXT = visit_MONEY = _plain_name
+    visit_TSVECTOR = visit_OID = visit_REGCLASS = visit_BIT = _plain_name
+
+
+class MemoryInterval(NativeForEmulated, _AbstractInterval):
+    """INTERVAL kept as ``timedelta``: SQLAlchemy's generic ``Interval`` would
+    store ``epoch + delta`` as a DATETIME, and date arithmetic would be wrong."""
+
+    __visit_name__ = "INTERVAL"
+    native = True
+
+    def __init__(self, second_precision: Optional[int] = None, day_precision: Optional[int] = None) -> None:
+        self.second_precision = second_precision
+        self.day_precision = day_precision
+
+    @classmethod
+    def adapt_emulated_to_native(cls, interval: Any, **kw: Any) -> "MemoryInterval":  # type: ignore[override]
+        return cls(interval.second_precision, interval.day_precision)
+
+    @property
+    def _type_affinity(self) -> Any:
+        return sqltypes.Interval
+
+    def as_generic(self, allow_nulltype: bool = False) -> Any:
+        return sqltypes.Interval(native=True, second_precision=self.second_precision, day_precision=self.day_precision)
+
+    @property
+    def python_type(self) -> Any:
+        return datetime.timedelta
+
+    def literal_processor(self, dialect: Any) -> Any:
+        return lambda value: "INTERVAL '%r seconds'" % value.total_seconds()
 
 
 class MemoryExecutionContext(default.DefaultExecutionContext):
@@ -197,6 +273,9 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
     statement_compiler = MemoryCompiler
     ddl_compiler = MemoryDDLCompiler
     type_compiler_cls = MemoryTypeCompiler
+    # timedelta for INTERVAL; ARRAY with PostgreSQL's item processing and
+    # list results (the store keeps tuples: engine/types.py)
+    colspecs = {sqltypes.Interval: MemoryInterval, sqltypes.ARRAY: PG_ARRAY}
     execution_ctx_cls = MemoryExecutionContext
 
     supports_native_boolean = True
@@ -250,6 +329,8 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         opts: Dict[str, Any] = {"store": self.store}
         if "timeout" in url.query:
             opts["timeout"] = float(url.query["timeout"])
+        if "foreign_keys" in url.query:
+            opts["foreign_keys"] = _flag(url, "foreign_keys")
         return [], opts
 
     def get_isolation_level_values(self, dbapi_conn: Any) -> Sequence[str]:
@@ -338,6 +419,16 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         return False
 
 
+def _flag(url: Any, name: str) -> bool:
+    """A yes/no URL query option (``on``/``off``, ``true``/``false``, ``1``/``0``)."""
+    value = str(url.query[name]).strip().lower()
+    if value in ("on", "true", "1", "yes"):
+        return True
+    if value in ("off", "false", "0", "no"):
+        return False
+    raise exc.ArgumentError("memory:// option %s must be on or off, not %r" % (name, url.query[name]))
+
+
 def _unexpand(compiled: Any, context: Any, params: Dict[str, Any]) -> Dict[str, Any]:
     """Gather expanding-IN values (SQLAlchemy split them into ``name_1``,
     ``name_2``...) back into one list per parameter, and restore
@@ -360,9 +451,16 @@ def _unexpand(compiled: Any, context: Any, params: Dict[str, Any]) -> Dict[str, 
             bind = compiled.binds.get(name)
             process = None if bind is None else bind.type._cached_bind_processor(compiled.dialect)
             if process is not None:
-                value = [process(v) for v in value] if isinstance(value, (list, tuple)) else process(value)
+                # an expanding IN's list is processed per item; an ARRAY's whole
+                expanding = bind is not None and bind.expanding and isinstance(value, (list, tuple))
+                value = [process(v) for v in value] if expanding else process(value)
             params.setdefault(escaped.get(name, name) if escaped else name, value)
     return params
 
 
 dialect = MemoryDialect
+
+try:  # Alembic finds MemoryImpl by the dialect's name once it is imported
+    from . import alembic_impl  # noqa: E402,F401
+except ImportError:  # Alembic is optional
+    pass

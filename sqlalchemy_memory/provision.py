@@ -1,7 +1,9 @@
 """Hooks for SQLAlchemy's test plugin (``sqlalchemy.testing.provision``).
 
 Each pytest-xdist worker gets its own named store (``memory:///test_gw0``),
-holding the ``test_schema`` schemas the compliance suite expects.
+holding the ``test_schema`` schemas the compliance suite expects.  As for
+SQLite, the engine's pool is emptied after each test class: temporary tables
+live as long as their DBAPI connection, so none outlives its class.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.testing.provision import (
     follower_url_from_main,
     generate_driver_url,
     post_configure_engine,
+    stop_test_class_outside_fixtures,
     temp_table_keyword_args,
 )
 
@@ -66,3 +69,8 @@ def _post_configure_engine(url: Any, engine: Any, follower_ident: Optional[str])
 @temp_table_keyword_args.for_db("memory")
 def _temp_table_keyword_args(cfg: Any, eng: Any) -> Dict[str, Any]:
     return {"prefixes": ["TEMPORARY"]}
+
+
+@stop_test_class_outside_fixtures.for_db("memory")
+def _stop_test_class_outside_fixtures(config: Any, db: Any, cls: Any) -> None:
+    db.dispose()

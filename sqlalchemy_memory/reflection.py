@@ -51,15 +51,34 @@ class MemoryReflection:
     store: Any
 
     # -- finding tables and views --------------------------------------------
-    def _views(self) -> Dict[Tuple[Optional[str], str], ViewData]:
-        return views_of(self.store)
+    # A connection's temporary tables and views (``Transaction.temp_tables``,
+    # ``temp_views``) are its own: they come first, and only for it.
+    def _txn(self, connection: Any) -> Any:
+        dbapi_connection = getattr(getattr(connection, "connection", None), "dbapi_connection", None)
+        return getattr(dbapi_connection, "txn", None)
+
+    def _views(self, connection: Any = None) -> Dict[Tuple[Optional[str], str], ViewData]:
+        """The shared views, and ``connection``'s temporary ones."""
+        views = views_of(self.store)
+        temp = getattr(self._txn(connection), "temp_views", None)
+        return {**views, **temp} if temp else views
+
+    def _temp_tables(self, connection: Any) -> Dict[Tuple[Optional[str], str], Any]:
+        """``connection``'s own temporary tables (no other connection's)."""
+        return dict(getattr(self._txn(connection), "temp_tables", None) or {})
 
     def _tables(self, connection: Any) -> Dict[Tuple[Optional[str], str], Any]:
-        """The tables ``connection`` may see: another connection's
+        """The tables ``connection`` may see: its temporary tables over the
+        shared ones."""
+        tables = self._shared_tables(connection)
+        tables.update(self._temp_tables(connection))
+        return tables
+
+    def _shared_tables(self, connection: Any) -> Dict[Tuple[Optional[str], str], Any]:
+        """The shared tables ``connection`` may see: another connection's
         uncommitted CREATE or DROP TABLE is not visible (READ COMMITTED)."""
         store = self.store
-        dbapi_connection = getattr(getattr(connection, "connection", None), "dbapi_connection", None)
-        txn = getattr(dbapi_connection, "txn", None)
+        txn = self._txn(connection)
         with store.latch:
             tables = dict(store.tables)
             writer = store.writer
@@ -74,10 +93,14 @@ class MemoryReflection:
 
     def _relation(self, connection: Any, table_name: str, schema: Optional[str]) -> Tuple[Table, Optional[ViewData]]:
         """The ``Table`` describing a table or view, and the view if it is one."""
-        view = self._views().get((schema, table_name))
+        key = (schema, table_name)
+        temp = self._temp_tables(connection).get(key)
+        if temp is not None:  # a temporary table hides a view of its name
+            return temp.table, None
+        view = self._views(connection).get(key)
         if view is not None:
             return view.table, view
-        td = self._tables(connection).get((schema, table_name))
+        td = self._shared_tables(connection).get(key)
         if td is None:
             raise exc.NoSuchTableError(table_name if schema is None else "%s.%s" % (schema, table_name))
         return td.table, None
@@ -86,17 +109,19 @@ class MemoryReflection:
         return self._relation(connection, table_name, schema)[0]
 
     def _table_names(self, connection: Any, schema: Optional[str], temporary: bool) -> List[str]:
+        if temporary:
+            return sorted(name for s, name in self._temp_tables(connection) if s == schema)
         views = self._views()
         return sorted(
             name
-            for (s, name), td in self._tables(connection).items()
-            if s == schema and (s, name) not in views and is_temporary(td.table) == temporary
+            for (s, name), td in self._shared_tables(connection).items()
+            if s == schema and (s, name) not in views and not is_temporary(td.table)
         )
 
-    def _view_names(self, schema: Optional[str], temporary: bool, materialized: bool) -> List[str]:
+    def _view_names(self, connection: Any, schema: Optional[str], temporary: bool, materialized: bool) -> List[str]:
         return sorted(
             name
-            for (s, name), v in list(self._views().items())
+            for (s, name), v in list(self._views(connection).items())
             if s == schema and v.temporary == temporary and v.materialized == materialized
         )
 
@@ -105,7 +130,7 @@ class MemoryReflection:
     def has_table(self, connection: Any, table_name: str, schema: Optional[str] = None, **kw: Any) -> bool:
         self._ensure_has_table_connection(connection)  # type: ignore[attr-defined]
         key = (schema, table_name)
-        return key in self._tables(connection) or key in self._views()
+        return key in self._tables(connection) or key in self._views(connection)
 
     @reflection.cache
     def has_sequence(self, connection: Any, sequence_name: str, schema: Optional[str] = None, **kw: Any) -> bool:
@@ -138,15 +163,15 @@ class MemoryReflection:
 
     @reflection.cache
     def get_view_names(self, connection: Any, schema: Optional[str] = None, **kw: Any) -> List[str]:
-        return self._view_names(schema, temporary=False, materialized=False)
+        return self._view_names(connection, schema, temporary=False, materialized=False)
 
     @reflection.cache
     def get_temp_view_names(self, connection: Any, schema: Optional[str] = None, **kw: Any) -> List[str]:
-        return self._view_names(schema, temporary=True, materialized=False)
+        return self._view_names(connection, schema, temporary=True, materialized=False)
 
     @reflection.cache
     def get_materialized_view_names(self, connection: Any, schema: Optional[str] = None, **kw: Any) -> List[str]:
-        return self._view_names(schema, temporary=False, materialized=True)
+        return self._view_names(connection, schema, temporary=False, materialized=True)
 
     @reflection.cache
     def get_sequence_names(self, connection: Any, schema: Optional[str] = None, **kw: Any) -> List[str]:
@@ -154,7 +179,7 @@ class MemoryReflection:
 
     @reflection.cache
     def get_view_definition(self, connection: Any, view_name: str, schema: Optional[str] = None, **kw: Any) -> str:
-        view = self._views().get((schema, view_name))
+        view = self._views(connection).get((schema, view_name))
         if view is None:
             raise exc.NoSuchTableError(view_name if schema is None else "%s.%s" % (schema, view_name))
         if view.definition is None:
@@ -230,13 +255,17 @@ class MemoryReflection:
             if not elements:
                 continue
             ref_schema, ref_table, ref_columns = _referred(self.store, elements)
+            # as PostgreSQL reports them: INITIALLY DEFERRED implies
+            # DEFERRABLE, and IMMEDIATE is the default, not reported
+            initially = (fk.initially or "").upper() or None
+            deferrable = True if initially == "DEFERRED" else fk.deferrable
             options = {
                 k: v
                 for k, v in (
                     ("onupdate", fk.onupdate),
                     ("ondelete", fk.ondelete),
-                    ("deferrable", fk.deferrable),
-                    ("initially", fk.initially),
+                    ("deferrable", deferrable),
+                    ("initially", None if initially == "IMMEDIATE" else initially),
                     ("match", fk.match),
                 )
                 if v is not None and not (isinstance(v, str) and v.upper() == "NO ACTION")

@@ -136,6 +136,7 @@ from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence, Tuple
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -861,7 +862,7 @@ def make_dataset(rng: random.Random) -> Dataset:
             md,
             Column("id", Integer, primary_key=True, autoincrement=False),
             Column("k", Integer),
-            Column("n", Integer),
+            Column("n", BigInteger),  # 64-bit values, as PostgreSQL needs
             Column("f", Float),
             Column("s", String(40)),
         )

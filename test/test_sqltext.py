@@ -163,7 +163,7 @@ class TestSqlText(fixtures.TestBase):
                 ("SELECT 1; SELECT 2", exc.ProgrammingError, "one statement"),
                 ("SELECT nope FROM t", exc.OperationalError, "no such column: nope"),
                 ("SELECT * FROM nope", exc.OperationalError, "no such table: nope"),
-                ("ALTER TABLE t ADD CONSTRAINT uq UNIQUE (id)", exc.NotSupportedError, "ALTER TABLE t ADD CONSTRAINT"),
+                ("ALTER TABLE t DROP CONSTRAINT uq CASCADE", exc.NotSupportedError, "ALTER TABLE t DROP CONSTRAINT"),
                 ("SELECT * FROM t WHERE id = :missing", exc.ProgrammingError, ":missing"),
             ]:
                 try:

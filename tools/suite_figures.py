@@ -1,14 +1,17 @@
 #!/usr/bin/env python
-"""Run SQLAlchemy's compliance suite and write its figures into README.md.
+"""Run SQLAlchemy's compliance suite and Alembic's dialect suite and write
+their figures into README.md.
 
     python tools/suite_figures.py [--python /path/to/python ...]
 
 For each interpreter given (default: the one running this script) it runs
-``python -m pytest test/test_suite.py -n 2 -p no:cacheprovider -q`` from the
-repository root, reads pytest's final summary line, and rewrites the block
-between ``<!-- suite-figures:start -->`` and ``<!-- suite-figures:end -->`` in
-README.md with one line per interpreter.  Exits non-zero if a run printed no
-summary line (the README is then left unchanged).
+``python -m pytest FILE -n 2 -p no:cacheprovider -q`` from the repository
+root for ``test/test_suite.py`` (SQLAlchemy's suite) and, when Alembic is
+installed there, ``test/test_alembic_suite.py`` (Alembic's suite), reads
+pytest's final summary line of each, and rewrites the block between
+``<!-- suite-figures:start -->`` and ``<!-- suite-figures:end -->`` in
+README.md with one line per suite and interpreter.  Exits non-zero if a run
+printed no summary line (the README is then left unchanged).
 """
 
 import argparse
@@ -29,14 +32,29 @@ SUMMARY = re.compile(r"^=*\s*(\d+ \w+(?:, \d+ \w+)*) in [\d.]+s")
 COUNT = re.compile(r"(\d+) (\w+)")
 
 
-def sqlalchemy_version(python):
+SUITES = [
+    # (test file, module whose version names the suite, label)
+    ("test/test_suite.py", "sqlalchemy", "SQLAlchemy %s"),
+    ("test/test_alembic_suite.py", "alembic", "SQLAlchemy %s, Alembic %s suite"),
+]
+
+
+def module_version(python, module):
+    """``module.__version__`` in ``python``, or None when not installed."""
     out = subprocess.run(
-        [python, "-c", "import sqlalchemy; print(sqlalchemy.__version__)"],
-        check=True,
+        [python, "-c", "import %s; print(%s.__version__)" % (module, module)],
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
-    return out.stdout.strip()
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def sqlalchemy_version(python):
+    version = module_version(python, "sqlalchemy")
+    if version is None:
+        raise SystemExit("SQLAlchemy is not installed for %s" % python)
+    return version
 
 
 def parse_summary(output):
@@ -53,9 +71,9 @@ def parse_summary(output):
     return None
 
 
-def run_suite(python):
+def run_suite(python, path="test/test_suite.py"):
     proc = subprocess.run(
-        [python, "-m", "pytest", "test/test_suite.py",
+        [python, "-m", "pytest", path,
          "-n", "2", "-p", "no:cacheprovider", "-q"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -65,14 +83,14 @@ def run_suite(python):
     return parse_summary(proc.stdout), proc.stdout
 
 
-def figure_line(version, counts):
+def figure_line(label, counts):
     parts = ["%d passed" % counts.get("passed", 0),
              "%d failed" % counts.get("failed", 0),
              "%d skipped" % counts.get("skipped", 0)]
     for extra in ("errors", "xfailed", "xpassed"):
         if counts.get(extra):
             parts.append("%d %s" % (counts[extra], extra))
-    return "- SQLAlchemy %s: %s (`%s`)" % (version, ", ".join(parts), COMMAND)
+    return "- %s: %s (`%s`)" % (label, ", ".join(parts), COMMAND)
 
 
 def rewrite_readme(lines, path=README):
@@ -99,17 +117,25 @@ def main(argv=None):
         if os.sep in python:
             python = os.path.abspath(python)
         version = sqlalchemy_version(python)
-        print("running the suite with %s (SQLAlchemy %s)..." % (python, version),
-              flush=True)
-        counts, output = run_suite(python)
-        if counts is None:
-            sys.stdout.write(output[-3000:])
-            print("no pytest summary line from %s; README unchanged" % python,
-                  file=sys.stderr)
-            return 1
-        line = figure_line(version, counts)
-        print(line)
-        lines.append(line)
+        for path, module, label in SUITES:
+            if module == "sqlalchemy":
+                label = label % version
+            else:
+                other = module_version(python, module)
+                if other is None:
+                    print("%s is not installed for %s: %s not run" % (module, python, path), flush=True)
+                    continue
+                label = label % (version, other)
+            print("running %s with %s (%s)..." % (path, python, label), flush=True)
+            counts, output = run_suite(python, path)
+            if counts is None:
+                sys.stdout.write(output[-3000:])
+                print("no pytest summary line from %s; README unchanged" % python,
+                      file=sys.stderr)
+                return 1
+            line = figure_line(label, counts)
+            print(line)
+            lines.append(line)
     rewrite_readme(lines)
     print("updated %s" % os.path.relpath(README, os.getcwd()))
     return 0

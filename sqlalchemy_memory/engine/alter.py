@@ -32,7 +32,7 @@ from sqlalchemy.sql import visitors
 from .errors import DataError, IntegrityError, OperationalError
 from .runtime import Runtime
 from .store import Row, TableData
-from .types import converter
+from .types import write_conversions
 from .views import views_of
 
 Key = Tuple[Optional[str], str]
@@ -78,7 +78,31 @@ class AlterColumn:
         self.type_ = type_
 
 
-Action = Union[AddColumn, DropColumn, RenameColumn, RenameTable, AlterColumn]
+class CommentColumn:
+    """A column's comment (``None`` drops it), changed in place."""
+
+    def __init__(self, name: Name, comment: Optional[str]) -> None:
+        self.name = name
+        self.comment = comment
+
+
+class AddConstraint:
+    """``ADD CONSTRAINT``: ``constraint`` is a ``UniqueConstraint``,
+    ``CheckConstraint``, ``ForeignKeyConstraint`` or ``PrimaryKeyConstraint``
+    that names its columns (it may be attached to another ``Table``, as
+    Core's and Alembic's are: only the names are read)."""
+
+    def __init__(self, constraint: Any) -> None:
+        self.constraint = constraint
+
+
+class DropConstraint:
+    def __init__(self, name: Name, if_exists: bool = False) -> None:
+        self.name = name
+        self.if_exists = if_exists
+
+
+Action = Union[AddColumn, DropColumn, RenameColumn, RenameTable, AlterColumn, CommentColumn, AddConstraint, DropConstraint]
 
 
 class AlterTable:
@@ -131,6 +155,12 @@ def _column(td: TableData, name: Name, missing_ok: bool = False) -> Optional[Col
     raise OperationalError("no such column: %s.%s" % (td.name, text))
 
 
+def _write_conversion(td: TableData, column: Column[Any]) -> Optional[Callable[[Any], Any]]:
+    """What a write to ``column`` does to a value (checks and conversions)."""
+    conversions, _ = write_conversions(td.name, [column])
+    return conversions[0][1] if conversions else None
+
+
 def _check_new_name(td: TableData, name: str) -> None:
     if any(c.name == name for c in td.columns):
         raise OperationalError("duplicate column name: %s (table %s)" % (name, td.name))
@@ -150,7 +180,7 @@ def _add_column(action: AddColumn, td: TableData, key: Key, rt: Runtime) -> Tupl
     fn = server_default(new)
     if fn is not None:
         value = fn(None, {})
-        convert = converter(new.type)
+        convert = _write_conversion(td, new)
         if value is not None and convert is not None:
             value = convert(value)
     if value is None and not new.nullable and td.rows:
@@ -248,7 +278,7 @@ def _alter_column(action: AlterColumn, td: TableData, key: Key, rt: Runtime) -> 
     convert: Optional[Callable[[Any], Any]] = None
     if action.type_ is not UNSET:
         copy.type = action.type_
-        convert = converter(action.type_)
+        convert = _write_conversion(td, copy)
     columns = [copy if c is column else _copy_column(c) for c in td.columns]
 
     def rewrite(row: Row) -> Row:
@@ -264,12 +294,213 @@ def _alter_column(action: AlterColumn, td: TableData, key: Key, rt: Runtime) -> 
     return _rebuild(rt, td, key, columns, {c.name: c.name for c in td.columns}, rewrite if convert is not None else None)
 
 
+def _comment_column(action: CommentColumn, td: TableData, key: Key, rt: Runtime) -> Tuple[TableData, Key]:
+    # a comment changes no layout: set in place, as COMMENT ON COLUMN does
+    column = _column(td, action.name)
+    assert column is not None
+    old = column.comment
+    column.comment = action.comment
+    rt.txn.log_ddl(lambda: setattr(column, "comment", old))
+    return td, key
+
+
+# -- constraints ----------------------------------------------------------------------
+
+
+def _unnamed(cons: Any) -> bool:
+    from .ddl import _unnamed as unnamed
+
+    return unnamed(cons)
+
+
+def _column_names(cons: Any) -> List[str]:
+    """The names of the columns ``cons`` covers, attached to a table or not."""
+    if isinstance(cons, ForeignKeyConstraint):
+        if cons.columns:
+            return [c.name for c in cons.columns]
+        return [str(k) for k in cons.column_keys]
+    if cons.columns:
+        return [c.name for c in cons.columns]
+    return [c if isinstance(c, str) else c.name for c in cons._pending_colargs]
+
+
+def _resolve(td: TableData, names: List[str]) -> List[str]:
+    out = []
+    for n in names:
+        column = _column(td, (n, n != n.lower()))
+        assert column is not None
+        out.append(column.name)
+    return out
+
+
+def _constraints_of(td: TableData) -> List[Any]:
+    """The named constraints of a table, column-level CHECKs included."""
+    table = td.table
+    found = [c for c in table.constraints if not (isinstance(c, PrimaryKeyConstraint) and not c.columns)]
+    found += [c for col in table.columns for c in col.constraints if isinstance(c, CheckConstraint)]
+    return [c for c in found if not _unnamed(c)]
+
+
+def _find_constraint(td: TableData, name: Name) -> Optional[Any]:
+    text, quoted = name
+    candidates = _constraints_of(td)
+    hits = [c for c in candidates if str(c.name) == text]
+    if not hits and not quoted:
+        hits = [c for c in candidates if str(c.name).lower() == text.lower()]
+    return hits[0] if hits else None
+
+
+def _add_constraint(action: AddConstraint, td: TableData, key: Key, rt: Runtime) -> Tuple[TableData, Key]:
+    cons = action.constraint
+    name = None if _unnamed(cons) else str(cons.name)
+    if name is not None and _find_constraint(td, (name, True)) is not None:
+        raise OperationalError("constraint %s already exists on table %s" % (name, td.name))
+    columns = [_copy_column(c) for c in td.columns]
+    extra: Any
+    if isinstance(cons, PrimaryKeyConstraint):
+        if td.table.primary_key.columns:
+            raise OperationalError("table %s already has a primary key" % td.name)
+        names = _resolve(td, _column_names(cons))
+        for copy in columns:
+            if copy.name in names:
+                copy.nullable = False  # rows with NULL fail below
+        extra = PrimaryKeyConstraint(*names, name=name)
+    elif isinstance(cons, UniqueConstraint):
+        extra = UniqueConstraint(*_resolve(td, _column_names(cons)), name=name)
+    elif isinstance(cons, ForeignKeyConstraint):
+        names = _resolve(td, _column_names(cons))
+        targets = []
+        for element in cons.elements:
+            ref_schema, ref_table, ref_column = element._column_tokens
+            ref_key: Key = (rt.schema(ref_schema), ref_table)
+            ref = td if ref_key == key else rt.store.tables.get(ref_key)
+            if ref is None or ref_key in views_of(rt.store):
+                raise OperationalError("foreign key %s: no such table: %s" % (name or "", _qualified(ref_key)))
+            ref_name = _column(ref, (ref_column, ref_column != ref_column.lower()))
+            assert ref_name is not None
+            targets.append(_colspec((ref_schema, ref_table), ref_name.name))
+        extra = _foreign_key_like(cons, names, targets, name)
+    elif isinstance(cons, CheckConstraint):
+        extra = cons
+    else:
+        raise OperationalError("ADD CONSTRAINT of %s is not supported" % type(cons).__name__)
+    new_td, new_key = _rebuild(rt, td, key, columns, {c.name: c.name for c in td.columns}, None, extra=extra)
+    if isinstance(extra, (CheckConstraint, ForeignKeyConstraint)):
+        from .constraints import validate_table
+
+        validate_table(rt, new_td)  # the rows already there must satisfy it
+    return new_td, new_key
+
+
+def _drop_constraint(action: DropConstraint, td: TableData, key: Key, rt: Runtime) -> Tuple[TableData, Key]:
+    cons = _find_constraint(td, action.name)
+    if cons is None:
+        if action.if_exists:
+            return td, key
+        raise OperationalError("no such constraint: %s on table %s" % (action.name[0], td.name))
+    columns = [_copy_column(c) for c in td.columns]
+    if isinstance(cons, (PrimaryKeyConstraint, UniqueConstraint)):
+        covered = {c.name for c in cons.columns}
+        fks = [(td, fk) for fk in td.table.foreign_key_constraints if fk.elements and _target_key(fk.elements[0]) == key]
+        fks += [(other, fk) for _, other, fk in _referencing(rt, key)]
+        for other, fk in fks:
+            if {e._column_tokens[2] for e in fk.elements} == covered:
+                raise OperationalError(
+                    "cannot drop constraint %s on table %s: foreign key constraint %s of table %s needs it"
+                    % (cons.name, td.name, fk.name, other.name)
+                )
+        if isinstance(cons, PrimaryKeyConstraint):
+            for copy in columns:
+                if copy.name in covered:
+                    copy.primary_key = False  # the columns stay NOT NULL, as in PostgreSQL
+    for copy in columns:  # a column-level CHECK
+        for check in [c for c in copy.constraints if isinstance(c, CheckConstraint) and c.name == cons.name]:
+            copy.constraints.discard(check)
+    return _rebuild(rt, td, key, columns, {c.name: c.name for c in td.columns}, None, dropped=cons)
+
+
 _APPLY: Dict[type, Callable[[Any, TableData, Key, Runtime], Tuple[TableData, Key]]] = {
     AddColumn: _add_column,
     DropColumn: _drop_column,
     RenameColumn: _rename_column,
     RenameTable: _rename_table,
     AlterColumn: _alter_column,
+    CommentColumn: _comment_column,
+    AddConstraint: _add_constraint,
+    DropConstraint: _drop_constraint,
+}
+
+
+# -- Core's and Alembic's DDL elements ----------------------------------------------
+
+
+def _exact(name: str) -> Name:
+    return (str(name), True)
+
+
+def add_constraint(element: Any, rt: Runtime) -> None:
+    """Core's ``AddConstraint`` (what Alembic's ``create_unique_constraint``,
+    ``create_foreign_key``, ``create_check_constraint`` and
+    ``create_primary_key`` emit)."""
+    cons = element.element
+    table = cons.table
+    alter_table(AlterTable(table.name, table.schema, [AddConstraint(cons)]), rt)
+
+
+def drop_constraint(element: Any, rt: Runtime) -> None:
+    cons = element.element
+    if _unnamed(cons):
+        raise OperationalError("DROP CONSTRAINT needs the constraint's name")
+    table = cons.table
+    action = DropConstraint(_exact(cons.name), if_exists=bool(getattr(element, "if_exists", False)))
+    alter_table(AlterTable(table.name, table.schema, [action]), rt)
+
+
+def alembic_element(element: Any, rt: Runtime) -> None:
+    """Alembic's own ALTER elements (``alembic.ddl.base``), which the memory
+    implementation (``alembic_impl.py``) runs like any DDL."""
+    kind = next((k.__name__ for k in type(element).__mro__ if k.__module__ == "alembic.ddl.base"), None)
+    builder = _ALEMBIC.get(kind or "")
+    if builder is None:
+        from .errors import NotSupportedError
+
+        raise NotSupportedError("DDL %s is not supported by the memory dialect yet" % type(element).__name__)
+    alter_table(AlterTable(str(element.table_name), element.schema, [builder(element)]), rt)
+
+
+def _alembic_column(element: Any) -> Column[Any]:
+    column = element.column
+    copy = _copy_column(column)  # unique, index and foreign keys come as their own DDL
+    copy.primary_key = bool(getattr(element, "inline_primary_key", False)) and column.primary_key
+    if getattr(element, "inline_references", False):
+        from sqlalchemy import ForeignKey
+
+        for fk in column.foreign_keys:
+            ForeignKey(fk._get_colspec(), name=fk.name, ondelete=fk.ondelete, onupdate=fk.onupdate)._set_parent(copy)
+    return copy
+
+
+def _alembic_default(default: Any) -> Any:
+    if default is None or isinstance(default, DefaultClause):
+        return None if default is None else default.arg
+    from sqlalchemy.schema import FetchedValue
+
+    if isinstance(default, FetchedValue):
+        from .errors import NotSupportedError
+
+        raise NotSupportedError("server default %r is not supported by the memory dialect" % (default,))
+    return default
+
+
+_ALEMBIC: Dict[str, Callable[[Any], Action]] = {
+    "RenameTable": lambda e: RenameTable(str(e.new_table_name)),
+    "AddColumn": lambda e: AddColumn(_alembic_column(e), if_not_exists=bool(getattr(e, "if_not_exists", False))),
+    "DropColumn": lambda e: DropColumn(_exact(e.column.name), if_exists=bool(getattr(e, "if_exists", False))),
+    "ColumnNullable": lambda e: AlterColumn(_exact(e.column_name), nullable=bool(e.nullable)),
+    "ColumnType": lambda e: AlterColumn(_exact(e.column_name), type_=e.type_),
+    "ColumnDefault": lambda e: AlterColumn(_exact(e.column_name), server_default=_alembic_default(e.default)),
+    "ColumnName": lambda e: RenameColumn(_exact(e.column_name), str(e.newname)),
+    "ColumnComment": lambda e: CommentColumn(_exact(e.column_name), e.comment),
 }
 
 
@@ -333,10 +564,14 @@ def _rebuild(
     rewrite: Optional[Callable[[Row], Row]],
     new_key: Optional[Key] = None,
     retarget: Optional[Tuple[Key, Key, Dict[str, str]]] = None,
+    extra: Any = None,
+    dropped: Any = None,
 ) -> Tuple[TableData, Key]:
     """Swap in a copy of ``td`` with ``columns`` (unattached), its rows passed
     through ``rewrite``; ``renames`` maps each kept old column name to its
-    new one (constraints and indexes follow it)."""
+    new one (constraints and indexes follow it).  ``extra`` is a constraint
+    to add (by column names; a CHECK is bound to the new columns),
+    ``dropped`` one of the old table's to leave out."""
     store = rt.store
     txn = rt.txn
     old_table = td.table
@@ -348,10 +583,12 @@ def _rebuild(
 
     items: List[Any] = []
     pk = old_table.primary_key
-    if pk.columns:
+    if pk.columns and pk is not dropped:
         items.append(PrimaryKeyConstraint(*mapped([c.name for c in pk.columns]), name=pk.name))
     checks = []
     for cons in sorted(old_table.constraints, key=lambda c: getattr(c, "_creation_order", 0)):
+        if cons is dropped:
+            continue
         if isinstance(cons, UniqueConstraint):
             items.append(UniqueConstraint(*mapped([c.name for c in cons.columns]), name=cons.name))
         elif isinstance(cons, ForeignKeyConstraint):
@@ -365,21 +602,11 @@ def _rebuild(
                         ref_key, ref_column = new_k, col_renames.get(ref_column, ref_column)
                         break
                 targets.append(_colspec(ref_key, ref_column))
-            items.append(
-                ForeignKeyConstraint(
-                    mapped([c.name for c in cons.columns]),
-                    targets,
-                    name=cons.name,
-                    onupdate=cons.onupdate,
-                    ondelete=cons.ondelete,
-                    deferrable=cons.deferrable,
-                    initially=cons.initially,
-                    match=cons.match,
-                    comment=getattr(cons, "comment", None),
-                )
-            )
+            items.append(_foreign_key_like(cons, mapped([c.name for c in cons.columns]), targets, cons.name))
         elif isinstance(cons, CheckConstraint) and not cons._type_bound:
             checks.append(cons)
+    if extra is not None and not isinstance(extra, CheckConstraint):
+        items.append(extra)
 
     # the catalog's Table: the old one leaves store.metadata until rollback
     metadata = store.metadata
@@ -402,6 +629,8 @@ def _rebuild(
             table.append_constraint(cons._copy(target_table=table))
         except Exception:  # noqa: BLE001 - a check naming a renamed column: keep its text
             table.append_constraint(CheckConstraint(str(cons.sqltext), name=cons.name))
+    if isinstance(extra, CheckConstraint):
+        table.append_constraint(_bound_check(extra, table))
     from .ddl import _name_constraints
 
     _name_constraints(table)  # an added column's UNIQUE / REFERENCES
@@ -412,7 +641,10 @@ def _rebuild(
     key_of = new_td.key_of
     for k, row in td.rows.items():
         new_row = rewrite(row) if rewrite is not None else row
-        new_k = k if key_of is None else key_of(new_row)
+        if key_of is not None:
+            new_k = key_of(new_row)
+        else:  # rowid keyed: a dropped primary key's values are no rowids
+            new_k = k if td.key_of is None else new_td.new_key(new_row)
         new_td.check_row(new_row, None)
         if new_k in new_td.rows:
             raise IntegrityError("UNIQUE constraint failed: %s (primary key)" % new_td.name)
@@ -455,6 +687,36 @@ def _rebuild(
         txn.set_table(key, None)
     txn.set_table(target_key, new_td)
     return new_td, target_key
+
+
+def _bound_check(cons: CheckConstraint, table: Table) -> CheckConstraint:
+    """A copy of ``cons`` whose column references are ``table``'s columns."""
+
+    def replace(element: Any) -> Any:
+        if element.__visit_name__ == "column" and getattr(element, "table", None) is not None:
+            column = table.c.get(element.name)
+            if column is None:
+                raise OperationalError("no such column: %s.%s (CHECK constraint)" % (table.name, element.name))
+            return column
+        return None
+
+    sqltext = visitors.replacement_traverse(cons.sqltext, {}, replace)
+    return CheckConstraint(sqltext, name=None if _unnamed(cons) else cons.name, comment=getattr(cons, "comment", None))
+
+
+def _foreign_key_like(cons: ForeignKeyConstraint, columns: List[str], targets: List[str], name: Any) -> ForeignKeyConstraint:
+    """A new foreign key over ``columns`` / ``targets`` with ``cons``'s options."""
+    return ForeignKeyConstraint(
+        columns,
+        targets,
+        name=name,
+        onupdate=cons.onupdate,
+        ondelete=cons.ondelete,
+        deferrable=cons.deferrable,
+        initially=cons.initially,
+        match=cons.match,
+        comment=getattr(cons, "comment", None),
+    )
 
 
 def _metadata_key(key: Key) -> str:

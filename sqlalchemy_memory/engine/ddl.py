@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, MetaData, PrimaryKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.base import _NoneName
 
+from . import constraints
 from .errors import IntegrityError, NotSupportedError, OperationalError
 from .runtime import Runtime
 from .store import Row, SequenceData, Store, TableData
-from .views import ViewData, views_of
+from .views import ViewData, is_temporary, views_of
 
 
 def execute_ddl(element: Any, rt: Runtime) -> None:
@@ -59,10 +60,16 @@ def _new_table_key(table: Table, rt: Runtime, if_not_exists: bool) -> Optional[T
 
 def create_table(element: Any, rt: Runtime) -> None:
     table = element.element
-    key = _new_table_key(table, rt, getattr(element, "if_not_exists", False))
-    if key is None:
-        return
-    copy = rt.store.copy_table(table, key[0])
+    if is_temporary(table):
+        key = _new_temp_table_key(table, rt, getattr(element, "if_not_exists", False))
+        if key is None:
+            return
+        copy = _copy_temp_table(table, key[0])
+    else:
+        key = _new_table_key(table, rt, getattr(element, "if_not_exists", False))
+        if key is None:
+            return
+        copy = rt.store.copy_table(table, key[0])
     for index in list(copy.indexes):  # CREATE INDEX comes as its own DDL
         copy.indexes.discard(index)
     _name_constraints(copy)
@@ -72,9 +79,34 @@ def create_table(element: Any, rt: Runtime) -> None:
 def _add_table(rt: Runtime, key: Tuple[Optional[str], str], copy: Table) -> TableData:
     store = rt.store
     td = TableData(copy)
+    if is_temporary(copy):
+        rt.txn.set_temp_table(key, td)
+        return td
     rt.txn.log_ddl(lambda: store.metadata.remove(copy))
     _set_table(rt, key, td)
     return td
+
+
+def _new_temp_table_key(table: Table, rt: Runtime, if_not_exists: bool) -> Optional[Tuple[Optional[str], str]]:
+    """The key a new temporary table takes in its connection's own catalog,
+    where it may shadow a shared table or view of the same name."""
+    schema = rt.schema(table.schema)
+    key = (schema, table.name)
+    if key in rt.txn.temp_tables or key in rt.txn.temp_views:
+        if if_not_exists:
+            return None
+        raise OperationalError("table %s already exists" % _qualified(schema, table.name))
+    _check_schema(rt.store, schema)
+    return key
+
+
+def _copy_temp_table(table: Table, schema: Optional[str]) -> Table:
+    """A temporary table's catalog ``Table``, in a ``MetaData`` of its own:
+    ``store.metadata`` holds one table per name, and another connection may
+    have a table of the same name."""
+    copy = table.to_metadata(MetaData(), schema=schema)
+    copy._prefixes = ["TEMPORARY"]  # to_metadata drops the prefixes
+    return copy
 
 
 def _set_table(rt: Runtime, key: Tuple[Optional[str], str], td: Optional[TableData]) -> None:
@@ -137,6 +169,10 @@ def drop_table(element: Any, rt: Runtime) -> None:
     store = rt.store
     schema = rt.schema(table.schema)
     key = (schema, table.name)
+    temp = rt.txn.temp_tables.get(key) if rt.txn.temp_tables else None
+    if temp is not None:  # it shadows any shared table of that name
+        _remove_table(rt, key, temp)
+        return
     td = store.tables.get(key)
     if td is None:
         if getattr(element, "if_exists", False):
@@ -144,15 +180,20 @@ def drop_table(element: Any, rt: Runtime) -> None:
         raise OperationalError("no such table: %s" % _qualified(schema, table.name))
     if key in views_of(store):
         raise OperationalError("%s is a view: use DROP VIEW" % _qualified(schema, table.name))
+    constraints.check_drop(rt, td)
     _remove_table(rt, key, td)
 
 
 def _remove_table(rt: Runtime, key: Tuple[Optional[str], str], td: TableData) -> None:
-    store = rt.store
-    owned = {k: v for k, v in store.index_owners.items() if v is td}
+    temporary = rt.txn.temp_tables.get(key) is td
+    owners = rt.txn.temp_index_owners if temporary else rt.store.index_owners
+    owned = {k: v for k, v in owners.items() if v is td}
     for k in owned:
-        del store.index_owners[k]
-    rt.txn.log_ddl(lambda: store.index_owners.update(owned))
+        del owners[k]
+    rt.txn.log_ddl(lambda: owners.update(owned))
+    if temporary:
+        rt.txn.set_temp_table(key, None)
+        return
     _set_table(rt, key, None)
 
 
@@ -172,9 +213,12 @@ def create_index(element: Any, rt: Runtime) -> None:
     store = rt.store
     table = index.table
     schema = rt.schema(table.schema)
-    td = store.table(schema, table.name)
+    td = rt.catalog_table(schema, table.name)
     key = (schema, index.name)
-    if key in store.index_owners:
+    # a temporary table's indexes are named apart, as in PostgreSQL's pg_temp
+    temporary = rt.txn.temp_tables.get((schema, table.name)) is td
+    owners = rt.txn.temp_index_owners if temporary else store.index_owners
+    if key in owners:
         if getattr(element, "if_not_exists", False):
             return
         raise OperationalError("index %s already exists" % index.name)
@@ -196,12 +240,12 @@ def create_index(element: Any, rt: Runtime) -> None:
         unique=bool(index.unique),
         _table=td.table,
     )
-    store.index_owners[key] = td
+    owners[key] = td
 
     def undo() -> None:
         td.drop_index(str(index.name))
         td.table.indexes.discard(copy)
-        store.index_owners.pop(key, None)
+        owners.pop(key, None)
 
     rt.txn.log_ddl(undo)
 
@@ -211,7 +255,8 @@ def drop_index(element: Any, rt: Runtime) -> None:
     store = rt.store
     schema = rt.schema(index.table.schema if index.table is not None else None)
     key = (schema, index.name)
-    td = store.index_owners.get(key)
+    owners = rt.txn.temp_index_owners if key in rt.txn.temp_index_owners else store.index_owners
+    td = owners.get(key)
     if td is None:
         if getattr(element, "if_exists", False):
             return
@@ -221,13 +266,13 @@ def drop_index(element: Any, rt: Runtime) -> None:
     td.drop_index(str(index.name))
     for c in copies:
         td.table.indexes.discard(c)
-    del store.index_owners[key]
+    del owners[key]
 
     def undo() -> None:
         td.restore_index(hash_index)
         for c in copies:
             td.table.indexes.add(c)
-        store.index_owners[key] = td
+        owners[key] = td
 
     rt.txn.log_ddl(undo)
 
@@ -292,12 +337,12 @@ def _set_comment(attribute_owner: Callable[[Any, Runtime], Any], value: Callable
 
 def _store_table(element: Any, rt: Runtime) -> Any:
     table = element.element
-    return rt.store.table(rt.schema(table.schema), table.name).table
+    return rt.catalog_table(rt.schema(table.schema), table.name).table
 
 
 def _store_column(element: Any, rt: Runtime) -> Any:
     column = element.element
-    return rt.store.table(rt.schema(column.table.schema), column.table.name).table.c[column.name]
+    return rt.catalog_table(rt.schema(column.table.schema), column.table.name).table.c[column.name]
 
 
 def _textual_ddl(element: Any, rt: Runtime) -> None:
@@ -349,13 +394,17 @@ def fill_table(td: TableData, rows: List[Row], rt: Runtime) -> None:
 
 def create_table_as(element: Any, rt: Runtime) -> None:
     table = element.table
-    key = _new_table_key(table, rt, element.if_not_exists)
+    if element.temporary:
+        key = _new_temp_table_key(table, rt, element.if_not_exists)
+    else:
+        key = _new_table_key(table, rt, element.if_not_exists)
     if key is None:
         return
     rows = run_select(element.selectable, rt)
-    copy = rt.store.copy_table(table, key[0])
     if element.temporary:
-        copy._prefixes = ["TEMPORARY"]
+        copy = _copy_temp_table(table, key[0])
+    else:
+        copy = rt.store.copy_table(table, key[0])
     fill_table(_add_table(rt, key, copy), rows, rt)
 
 
@@ -385,11 +434,13 @@ def add_view(
     or_replace: bool = False,
     if_not_exists: bool = False,
 ) -> None:
-    """Create a view named like ``table`` with ``table``'s columns."""
+    """Create a view named like ``table`` with ``table``'s columns; a
+    temporary one only for this connection (``Transaction.temp_views``)."""
     store = rt.store
-    views = views_of(store)
+    private = temporary and not materialized
+    views = rt.txn.temp_views if private else views_of(store)
     key = (schema, table.name)
-    if _exists(store, key):
+    if (key in views or key in rt.txn.temp_tables) if private else _exists(store, key):
         if if_not_exists:
             return
         old = views.get(key)
@@ -398,7 +449,7 @@ def add_view(
         drop_view_key(rt, key)
     _check_schema(store, schema)
     rows = run_select(select, rt) if materialized else None
-    copy = store.copy_table(table, schema)
+    copy = _copy_temp_table(table, schema) if private else store.copy_table(table, schema)
     view = ViewData(copy, select, definition, temporary=temporary, materialized=materialized)
     if rows is not None:
         fill_table(_add_table(rt, key, copy), rows, rt)
@@ -410,7 +461,7 @@ def drop_view(element: Any, rt: Runtime) -> None:
     table = element.element
     schema = rt.schema(table.schema)
     key = (schema, table.name)
-    if key not in views_of(rt.store):
+    if key not in rt.txn.temp_views and key not in views_of(rt.store):
         if element.if_exists:
             return
         raise OperationalError("no such view: %s" % _qualified(schema, table.name))
@@ -418,7 +469,7 @@ def drop_view(element: Any, rt: Runtime) -> None:
 
 
 def drop_view_key(rt: Runtime, key: Tuple[Optional[str], str]) -> None:
-    views = views_of(rt.store)
+    views = rt.txn.temp_views if key in rt.txn.temp_views else views_of(rt.store)
     view = views.pop(key)
     rt.txn.log_ddl(lambda: views.__setitem__(key, view))
     if view.materialized:
@@ -443,6 +494,10 @@ _HANDLERS: Dict[str, Callable[[Any, Runtime], None]] = {
     "create_view": create_view,
     "drop_view": drop_view,
     "memory_alter_table": lambda element, rt: _alter().alter_table(element, rt),
+    "add_constraint": lambda element, rt: _alter().add_constraint(element, rt),
+    "drop_constraint": lambda element, rt: _alter().drop_constraint(element, rt),
+    # Alembic's ALTER elements (alembic.ddl.base) have no visit name of their own
+    "clause": lambda element, rt: _alter().alembic_element(element, rt),
 }
 
 

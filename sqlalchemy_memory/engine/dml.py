@@ -17,7 +17,7 @@ from sqlalchemy.sql import crud
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.selectable import _from_objects
 
-from . import nulls
+from . import constraints, nulls, types
 from .errors import IntegrityError, NotSupportedError
 from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, cast_function, compile_expr, unsupported
 from .runtime import Runtime, TableRef, table_ref
@@ -53,29 +53,35 @@ def _selected(i: int) -> Fn:
     return fn
 
 
-def row_builder(sources: List[Fn]) -> Callable[[Any, Any], List[Any]]:
+def row_builder(sources: List[Fn], checks: Optional[Dict[int, Any]] = None) -> Callable[[Any, Any], List[Any]]:
     """One generated function building a row's value list, so an
     executemany of N rows makes N calls, not N x columns.
 
     Bind values (``params[name]``) and selected values (``row[i]``) are read
-    inline; other sources are called.  Generated once per plan, as
-    ``collections.namedtuple`` does.
+    inline; other sources are called.  ``checks`` (``TableData.write_checks``)
+    are the columns' write checks and conversions, written inline too.
+    Generated once per plan, as ``collections.namedtuple`` does.
     """
     namespace: Dict[str, Any] = {}
-    parts = []
+    lines = ["def build(row, params):"]
     for i, fn in enumerate(sources):
         name = getattr(fn, "param_name", None)
         index = getattr(fn, "row_index", None)
         if fn is _null:
-            parts.append("None")
+            value = "None"
         elif name is not None:
-            parts.append("params[%r]" % (name,))
+            value = "params[%r]" % (name,)
         elif index is not None:
-            parts.append("row[%d]" % index)
+            value = "row[%d]" % index
         else:
-            namespace["f%d" % i] = fn
-            parts.append("f%d(row, params)" % i)
-    return eval("lambda row, params: [%s]" % ", ".join(parts), namespace)  # noqa: S307
+            namespace["s%d" % i] = fn
+            value = "s%d(row, params)" % i
+        lines.append("    v%d = %s" % (i, value))
+        if checks and i in checks and fn is not _null:
+            lines.extend(types.check_lines(i, "v%d" % i, checks[i], namespace))
+    lines.append("    return [%s]" % ", ".join("v%d" % i for i in range(len(sources))))
+    exec("\n".join(lines), namespace)  # noqa: S102
+    return namespace["build"]  # type: ignore[no-any-return]
 
 
 def _with_runtime(params_list: Sequence[Any], rt: Runtime) -> List[Any]:
@@ -182,7 +188,10 @@ class InsertPlan(WritePlan):
         self.ref = ref
         self.names = td.names
         self.row_sources = row_sources
-        self.builders = [row_builder(sources) for sources in row_sources]
+        # plain tables check values as the row is built; tables with
+        # generated columns convert in their own per-row step
+        checks = td.write_checks if td.generated is None else None
+        self.builders = [row_builder(sources, checks) for sources in row_sources]
         self.returning = returning
         self.returns_rows = returning is not None
         self.autoinc = td.autoinc_position
@@ -201,11 +210,14 @@ class InsertPlan(WritePlan):
         notnull = td.notnull_positions
         unique = td.unique_indexes
         indexes = td.indexes
-        inserted = txn.inserting(td).append
+        keys = txn.inserting(td)
+        inserted = keys.append
         # the per-row step: type conversions, and for tables with computed
         # or identity columns their generated values (generated.py)
         generated = td.generated
-        finish = generated.insert_step() if generated is not None else (td.convert if td.conversions else None)
+        finish = generated.insert_step() if generated is not None else None
+        rules = td.rules
+        check = rules.row_check() if rules is not None else None
         if self.private:
             params_list = _with_runtime(params_list, rt)
         builders = self.builders
@@ -241,12 +253,16 @@ class InsertPlan(WritePlan):
                     )
             if unique or (notnull and None in row):  # one C-level scan for NULLs
                 check_row(row, key)
+            if check is not None:
+                check(row)
             rows[key] = row  # TableData.link, inlined
             for index in indexes:
                 index.add(key, row)
             inserted(key)
             if returning is not None:
                 out.append(tuple([f(row, params) for f in returning]))
+        if rules is not None and rules.references and keys:
+            constraints.check_children(rt, rules.references, [rows[k] for k in keys])
         return out, count, lastrowid
 
     def explain(self) -> List[str]:
@@ -266,8 +282,7 @@ class UpdatePlan(WritePlan):
         if td.generated is not None and assigned:
             assigned |= td.generated.computed_positions  # recomputed on every change
         self.assigned = frozenset(assigned)
-        self._touched_for: Any = None
-        self._touched_cache: Any = None
+        self._steps_cached: Any = (None, None)
         self.returning = returning
         self.returns_rows = returning is not None
 
@@ -278,9 +293,7 @@ class UpdatePlan(WritePlan):
         out: List[Row] = []
         count = 0
         assignments = self.assignments
-        notnull, unique, indexes, moves_key = self._touched(td)
-        generated = td.generated
-        finish = generated.update_step() if generated is not None else (td.convert if td.conversions else None)
+        touched, finish, check, outgoing, incoming = self._steps(rt, td)
         if self.private:
             params_list = _with_runtime(params_list, rt)
         for params in params_list:
@@ -295,35 +308,39 @@ class UpdatePlan(WritePlan):
                     finish(values)
                 new_rows.append((key, old, tuple(values), seen))
             for key, old, new, seen in new_rows:
-                new_key = td.key_of(new) if moves_key else key  # type: ignore[misc]
-                if new_key != key:
-                    if new_key in td.rows:
-                        raise IntegrityError("UNIQUE constraint failed: %s (primary key)" % td.name)
-                    txn.remove(td, key)
-                    td.check_row(new, new_key)
-                    txn.put(td, new_key, new)
-                else:
-                    td.check_columns(new, key, notnull, unique)
-                    txn.replace(td, key, old, new, indexes)
+                if check is not None:
+                    check(new)
+                txn.rewrite(td, key, old, new, touched)
                 if self.returning is not None:
                     out.append(self._returned(self._returning_row(new, seen), params))
+            if outgoing:
+                constraints.check_children(rt, outgoing, [new for _, _, new, _ in new_rows])
+            if incoming and new_rows:
+                constraints.parent_changed(rt, td, [(old, new) for _, old, new, _ in new_rows], deleting=False)
         return out, count, None
 
-    def _touched(self, td: TableData) -> Tuple[List[int], List[Any], List[Any], bool]:
-        """What the SET clause touches, which alone needs checking and
-        re-indexing: NOT NULL positions, unique indexes, all indexes, and
-        whether the primary key moves.  Cached until the indexes change."""
-        version = (td, td.index_version)
-        if self._touched_for != version:
-            assigned = self.assigned
-            self._touched_cache = (
-                [p for p in td.notnull_positions if p in assigned],
-                [ix for ix in td.indexes if ix.unique and not assigned.isdisjoint(ix.positions)],
-                [ix for ix in td.indexes if not assigned.isdisjoint(ix.positions)],
-                td.key_of is not None and not assigned.isdisjoint(td.pk_positions),
-            )
-            self._touched_for = version
-        return self._touched_cache
+    def _steps(self, rt: Runtime, td: TableData) -> Tuple[Any, Any, Any, Any, Any]:
+        """What writing the SET columns of ``td`` involves: ``td.touched_by``
+        them, the per-row conversion, the CHECK step, the foreign keys to
+        check and those referring to changed columns.  Cached until the
+        table's indexes or the catalog change (not for a connection with
+        temporary tables, whose foreign keys are its own)."""
+        version = (td, td.index_version, rt.store.catalog_version)
+        cached = self._steps_cached  # one attribute: plans are shared by threads
+        if cached[0] == version and not rt.txn.temp_tables:
+            return cached[1]  # type: ignore[no-any-return]
+        assigned = self.assigned
+        generated = td.generated
+        rules = td.rules
+        steps = (
+            td.touched_by(assigned),
+            generated.update_step() if generated is not None else td.convert_for(assigned),
+            rules.row_check(assigned) if rules is not None else None,
+            rules.outgoing(assigned) if rules is not None else None,
+            [r for r in constraints.incoming(rt, td) if not assigned.isdisjoint(r.parent_positions(td))],
+        )
+        self._steps_cached = (version, steps)
+        return steps
 
     def explain(self) -> List[str]:
         return ["UPDATE %s" % self.ref.name, "  " + self.source.explain()] + (["  FILTER"] if self.where else [])
@@ -346,6 +363,7 @@ class DeletePlan(WritePlan):
         count = 0
         if self.private:
             params_list = _with_runtime(params_list, rt)
+        incoming = constraints.incoming(rt, td)
         for params in params_list:
             matched = self._matches(rt, td, params)
             count += len(matched)
@@ -353,6 +371,8 @@ class DeletePlan(WritePlan):
                 txn.remove(td, key)
                 if self.returning is not None:
                     out.append(self._returned(self._returning_row(row, seen), params))
+            if incoming and matched:
+                constraints.parent_changed(rt, td, [(row, None) for _, row, _ in matched], deleting=True)
         return out, count, None
 
     def explain(self) -> List[str]:

@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import operators as ops
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.sqltypes import _AbstractInterval
 
 from . import nulls
 from .functions import _MISSING as _JSON_MISSING, build_function, extract_function, json_document, json_scalar_text, json_step, json_walk, to_date, to_datetime, to_time, modulo as _modulo, promoting as _promoting, text as _text
@@ -716,6 +717,35 @@ def _json_access(el: Any, scope: Scope) -> Fn:
 _SPECIAL[ops.json_getitem_op] = _SPECIAL[ops.json_path_getitem_op] = _json_access
 
 
+def _array_item(el: Any, scope: Scope) -> Fn:
+    """``arr[i]`` and ``arr[i:j]`` on an ARRAY, 1-based with inclusive
+    slices as in PostgreSQL; out of range gives NULL (an empty slice)."""
+    array = compile_expr(el.left, scope)
+    right = el.right
+    if right.__visit_name__ == "slice":
+        start, stop = compile_expr(right.start, scope), compile_expr(right.stop, scope)
+
+        def array_slice(row: Any, params: Any) -> Any:
+            a, lo, hi = array(row, params), start(row, params), stop(row, params)
+            if a is None or lo is None or hi is None:
+                return None
+            return a[max(lo, 1) - 1 : max(hi, 0)]
+
+        return array_slice
+    index = compile_expr(right, scope)
+
+    def array_item(row: Any, params: Any) -> Any:
+        a, i = array(row, params), index(row, params)
+        if a is None or i is None or not 1 <= i <= len(a):
+            return None
+        return a[i - 1]
+
+    return array_item
+
+
+_SPECIAL[ops.getitem] = _array_item
+
+
 def _visit_binary(el: Any, scope: Scope) -> Fn:
     operator = el.operator
     compare = _COMPARISONS.get(operator)
@@ -732,6 +762,8 @@ def _visit_binary(el: Any, scope: Scope) -> Fn:
         fn = arith
         if operator is ops.truediv and _is_integer(el.type):
             fn = _division
+        elif operator in (ops.add, ops.sub) and _date_and_interval(el):
+            fn = _date_arithmetic(fn)
         return nulls.strict(fn, compile_expr(el.left, scope), compile_expr(el.right, scope))
     special = _SPECIAL.get(operator)
     if special is not None:
@@ -740,7 +772,31 @@ def _visit_binary(el: Any, scope: Scope) -> Fn:
         return nulls.sql_and([compile_expr(el.left, scope), compile_expr(el.right, scope)])
     if operator is ops.or_:
         return nulls.sql_or([compile_expr(el.left, scope), compile_expr(el.right, scope)])
-    raise unsupported(el, "operator %s" % getattr(operator, "__name__", operator))
+    name = getattr(operator, "opstring", None) or getattr(operator, "__name__", operator)
+    raise unsupported(el, "operator %s" % name)
+
+
+def _is_date(type_: Any) -> bool:
+    type_ = storage_type(type_)
+    return isinstance(type_, sqltypes.Date) and not isinstance(type_, sqltypes.DateTime)
+
+
+def _date_and_interval(el: Any) -> bool:
+    """DATE +/- INTERVAL, which PostgreSQL computes as a timestamp (Python's
+    ``date + timedelta`` would drop the time part)."""
+    left, right = el.left.type, el.right.type
+    return (_is_date(left) and isinstance(right, _AbstractInterval)) or (
+        isinstance(left, _AbstractInterval) and _is_date(right)
+    )
+
+
+def _date_arithmetic(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def to_timestamp(v: Any) -> Any:
+        if isinstance(v, datetime.date) and not isinstance(v, datetime.datetime):
+            return datetime.datetime(v.year, v.month, v.day)
+        return v
+
+    return lambda a, b: fn(to_timestamp(a), to_timestamp(b))
 
 
 _QUANTIFIERS = frozenset((ops.any_op, ops.all_op))

@@ -125,6 +125,9 @@ def _tree(from_: Any, scope: Scope, rt: Runtime, plan_query: PlanQuery, leaves: 
         ref = table_ref(target)
         view = _view(ref, rt)
         if view is not None:
+            # the view instead of a layout: on another connection the name
+            # may mean another view, or a temporary table
+            scope.ctx.layouts.append((ref, view))
             plan = plan_query(view.select, scope, True)
             leaf = Leaf(from_, {c.name: i for i, c in enumerate(view.table.columns)}, plan.width, len(leaves))
             leaf.plan = plan
@@ -150,12 +153,24 @@ def _tree(from_: Any, scope: Scope, rt: Runtime, plan_query: PlanQuery, leaves: 
     return Tree(leaf=leaf)
 
 
+def view_named(ref: Any, rt: Runtime) -> Any:
+    """The stored view ``ref`` names for this connection, or None."""
+    return _view(ref, rt)
+
+
 def _view(ref: Any, rt: Runtime) -> Any:
     """The stored view a FROM entry names, when there is no such table."""
     from .views import view_for
 
     schema = rt.schema(ref.schema)
-    if (schema, ref.name) in rt.store.tables:
+    key = (schema, ref.name)
+    txn = rt.txn
+    if txn.temp_tables or txn.temp_views:  # the connection's own come first
+        if key in txn.temp_tables:
+            return None
+        if key in txn.temp_views:
+            return txn.temp_views[key]
+    if key in rt.store.tables:
         return None
     return view_for(rt.store, schema, ref.name)
 

@@ -3,7 +3,8 @@
 A plan is stored on SQLAlchemy's ``Compiled`` object, which the statement
 cache reuses, so a repeated statement skips compiling *and* planning.  The
 plan holds no bind values; it is checked against the layout of the tables it
-was made for and rebuilt if one was re-created with other columns.
+was made for and rebuilt if one was re-created with other columns, or if a
+name now means another table or view (a connection's temporary table).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 from . import ddl
 from .dml import plan_delete, plan_insert, plan_update
-from .errors import DataError
+from .errors import DataError, OperationalError
 from .expr import unsupported
+from .froms import view_named
 from .runtime import Runtime
 from .select import plan_select
+from .views import is_temporary
 
 Description = Optional[Tuple[Tuple[Any, ...], ...]]
 Outcome = Tuple[Description, List[Tuple[Any, ...]], int, Optional[int]]
@@ -26,11 +29,18 @@ _PLAN_ATTRIBUTE = "_memory_plan"
 def plan_for(compiled: Any, rt: Runtime) -> Any:
     plan = getattr(compiled, _PLAN_ATTRIBUTE, None)
     if plan is not None:
-        for ref, names in plan.layouts:
-            if rt.table(ref).names is not names:
-                break
-        else:
-            return plan
+        try:
+            for ref, names in plan.layouts:
+                if names.__class__ is not tuple:  # a view: still the one named?
+                    if view_named(ref, rt) is not names:
+                        break
+                elif rt.table(ref).names is not names:
+                    break
+            else:
+                return plan
+        except OperationalError:
+            pass  # made where a name meant a table (another connection's
+            # temporary table, say) that this connection does not have
     plan = _build(compiled, rt)
     setattr(compiled, _PLAN_ATTRIBUTE, plan)
     return plan
@@ -72,10 +82,13 @@ def run_compiled(compiled: Any, rt: Runtime, params_list: Sequence[Any]) -> Outc
     rt.store.runtime = rt
     plan = plan_for(compiled, rt)
     if plan.writes or txn.serializable:
-        txn.begin_write()
+        if not (txn.temp_tables and not txn.serializable and _temporary_target(plan.ref, rt)):
+            txn.begin_write()
     mark = len(txn.undo)  # Transaction.atomically, inlined: this is the hot path
     try:
         rows, rowcount, lastrowid = plan.run(rt, params_list)
+        if txn.autocommit and txn.deferred:
+            txn.check_deferred()
     except BaseException as err:
         txn.undo_to(mark)
         if txn.autocommit:
@@ -91,5 +104,43 @@ def run_compiled(compiled: Any, rt: Runtime, params_list: Sequence[Any]) -> Outc
 def run_ddl(element: Any, rt: Runtime) -> None:
     """Apply one DDL element atomically; hold ``store.latch``."""
     rt.store.runtime = rt
-    rt.txn.begin_write()
+    if rt.txn.serializable or not _private_ddl(element, rt):
+        rt.txn.begin_write()
     rt.txn.atomically(ddl.execute_ddl, element, rt)
+
+
+# A connection's temporary tables and views are its own: writing to them, or
+# creating and dropping them, does not take the store's write lock (as in
+# SQLite, whose temporary database is locked apart from the main one).
+
+
+def _temporary_target(ref: Any, rt: Runtime) -> bool:
+    """Whether a write plan's target is one of the connection's temporary tables."""
+    return (rt.schema(ref.schema), ref.name) in rt.txn.temp_tables
+
+
+def _private_ddl(element: Any, rt: Runtime) -> bool:
+    """Whether a DDL element only touches the connection's temporary objects."""
+    kind = getattr(element, "__visit_name__", None)
+    txn = rt.txn
+    if kind == "create_table":
+        return is_temporary(element.element)
+    if kind == "create_table_as":
+        return bool(element.temporary)
+    if kind == "create_view":
+        return bool(element.temporary) and not getattr(element, "materialized", False)
+    if not (txn.temp_tables or txn.temp_views):
+        return False
+    target = getattr(element, "element", None)
+    if kind in ("drop_table", "set_table_comment", "drop_table_comment"):
+        return (rt.schema(target.schema), target.name) in txn.temp_tables
+    if kind in ("set_column_comment", "drop_column_comment"):
+        return (rt.schema(target.table.schema), target.table.name) in txn.temp_tables
+    if kind == "create_index":
+        return (rt.schema(target.table.schema), target.table.name) in txn.temp_tables
+    if kind == "drop_index":
+        schema = target.table.schema if target.table is not None else None
+        return (rt.schema(schema), target.name) in txn.temp_index_owners
+    if kind == "drop_view":
+        return (rt.schema(target.schema), target.name) in txn.temp_views
+    return False

@@ -59,7 +59,7 @@ class Runtime:
     def _lookup(self, ref: TableRef) -> TableData:
         store = self.store
         writer = store.writer
-        if self.schema_map or (writer is not None and writer.replaced_tables and writer is not self.txn):
+        if self.txn.temp_tables or self.schema_map or (writer is not None and writer.replaced_tables and writer is not self.txn):
             key = (self.schema(ref.schema), ref.name)
             td = self.txn.visible_table(key)
             if td is None:
@@ -68,6 +68,14 @@ class Runtime:
         td = store.tables.get(ref)  # a TableRef is its own catalog key
         if td is None:
             return store.table(ref.schema, ref.name)  # raises "no such table"
+        return td
+
+    def catalog_table(self, schema: Optional[str], name: str) -> TableData:
+        """The table ``(schema, name)`` (schema already translated) as this
+        connection sees it: its own temporary table first."""
+        td = self.txn.visible_table((schema, name))
+        if td is None:
+            raise OperationalError("no such table: %s" % ("%s.%s" % (schema, name) if schema else name))
         return td
 
     def view(self, ref: TableRef) -> Dict[Any, Row]:

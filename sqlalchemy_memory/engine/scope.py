@@ -35,7 +35,7 @@ class PlanContext:
         self.compiled = compiled
         self.store = store
         self.rt = rt
-        self.layouts: List[Tuple[Any, Tuple[str, ...]]] = []
+        self.layouts: List[Tuple[Any, Any]] = []  # (ref, names tuple | ViewData)
         self._keys = 0
         # recursive CTEs being planned: id(CTE) -> (params key, width)
         self.working: Dict[int, Tuple[str, int]] = {}

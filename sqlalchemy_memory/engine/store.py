@@ -18,10 +18,10 @@ import weakref
 from operator import itemgetter
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from sqlalchemy import Column, MetaData, Sequence, Table
+from sqlalchemy import CheckConstraint, Column, MetaData, Sequence, Table
 
 from .errors import DataError, IntegrityError, OperationalError
-from .types import converter
+from .types import write_checks, write_conversions
 
 Row = Tuple[Any, ...]
 TableKey = Tuple[Optional[str], str]
@@ -133,10 +133,11 @@ class TableData:
         self.notnull_positions = tuple(
             i for i, c in enumerate(self.columns) if not c.nullable
         )
-        # (position, conversion) for columns whose type converts on write
-        self.conversions = tuple(
-            (i, fn) for i, fn in ((i, converter(c.type)) for i, c in enumerate(self.columns)) if fn is not None
-        )
+        # (position, conversion) for columns whose type converts or checks
+        # values on write, and ``convert`` applying them to a row in place
+        self.conversions, self.convert = write_conversions(self.name, self.columns)
+        self.write_checks = write_checks(self.name, self.columns)  # for generated row builders
+        self._converts: Dict[Any, Any] = {}
         auto = table.autoincrement_column
         self.autoinc_position = (
             self.position[auto.name] if auto is not None else None
@@ -154,6 +155,17 @@ class TableData:
             from .generated import Generated
 
             self.generated = Generated(self)
+        # CHECK and FOREIGN KEY constraints (constraints.py); None for
+        # tables with neither
+        self.rules: Any = None
+        if table.foreign_key_constraints or any(
+            isinstance(c, CheckConstraint)
+            for owner in (table, *table.columns)
+            for c in owner.constraints
+        ):
+            from .constraints import Rules
+
+            self.rules = Rules(self)
 
     def _build_indexes(self) -> None:
         table = self.table
@@ -175,6 +187,13 @@ class TableData:
                     unique=bool(idx.unique),
                     kind="unique index" if idx.unique else "index",
                 )
+        # a foreign key's columns get an index, so a parent's DELETE or
+        # UPDATE finds the referencing rows without a scan
+        for fk in table.foreign_key_constraints:
+            names = [c.name for c in fk.columns]
+            positions = tuple(self.position[n] for n in names)
+            if names and self.index_on(positions) is None:
+                self.add_index("%s (foreign key)" % fk.name, names, unique=False, kind="foreign key")
 
     def add_index(
         self, name: str, column_names: List[str], unique: bool, kind: str
@@ -232,13 +251,6 @@ class TableData:
                 "UNIQUE constraint failed: %s (%s %s)" % (cols, index.kind, index.name)
             )
 
-    def convert(self, values: List[Any]) -> None:
-        """Apply the columns' write conversions to a row's values in place."""
-        for p, fn in self.conversions:
-            v = values[p]
-            if v is not None:
-                values[p] = fn(v)
-
     def check_row(self, row: Row, own_key: Any) -> None:
         """NOT NULL and UNIQUE checks for a row about to be stored."""
         self.check_columns(row, own_key, self.notnull_positions, self.unique_indexes)
@@ -253,6 +265,26 @@ class TableData:
                 )
         for index in unique:
             self.check_unique_in(index, row, own_key)
+
+    def convert_for(self, positions: Any) -> Any:
+        """A row conversion limited to ``positions`` (an UPDATE's SET
+        columns), or None when none of them converts."""
+        try:
+            return self._converts[positions]
+        except KeyError:
+            convert = self._converts[positions] = write_conversions(self.name, self.columns, positions)[1]
+            return convert
+
+    def touched_by(self, assigned: Any) -> Tuple[List[int], List[HashIndex], List[HashIndex], bool]:
+        """What writing the columns at ``assigned`` positions needs checked
+        and re-indexed: NOT NULL positions, unique indexes, all indexes, and
+        whether the primary key may move."""
+        return (
+            [p for p in self.notnull_positions if p in assigned],
+            [ix for ix in self.indexes if ix.unique and not assigned.isdisjoint(ix.positions)],
+            [ix for ix in self.indexes if not assigned.isdisjoint(ix.positions)],
+            self.key_of is not None and not assigned.isdisjoint(self.pk_positions),
+        )
 
     def new_key(self, row: Row) -> Any:
         if self.key_of is None:
@@ -351,6 +383,9 @@ class Store:
         self.sequences: Dict[TableKey, SequenceData] = {}
         self.schemas: Set[str] = set()
         self.index_owners: Dict[TableKey, TableData] = {}  # index names are per schema
+        # bumped whenever ``tables`` changes; keys constraints.incoming's cache
+        self.catalog_version = 0
+        self.references: Any = None
         # ``latch`` guards each statement; ``writer`` is the one transaction
         # allowed to write until it commits or rolls back.
         self.latch = threading.RLock()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from .errors import OperationalError
+from .errors import IntegrityError, OperationalError
 from .store import MISSING, Row, Store, TableData
 
 # An undo entry restores ``old`` under ``key`` in ``table``; an INSERT logs
@@ -45,6 +45,15 @@ class Transaction:
         # dropped (MISSING: none), which other connections keep seeing
         self.replaced_tables: Dict[Any, Any] = {}
         self.savepoints: List[Tuple[str, int]] = []
+        self.foreign_keys = True  # ``memory://?foreign_keys=off`` turns them off
+        # DEFERRABLE INITIALLY DEFERRED foreign keys to check at commit
+        self.deferred: Dict[Any, None] = {}
+        # this connection's TEMPORARY tables: private to it, shadowing shared
+        # tables of the same name, gone when the connection closes.  Empty
+        # for most connections, so a lookup pays one truth test for them.
+        self.temp_tables: Dict[Any, TableData] = {}
+        self.temp_views: Dict[Any, Any] = {}  # ViewData, likewise private
+        self.temp_index_owners: Dict[Any, TableData] = {}  # their indexes
 
     # -- reading ------------------------------------------------------------
     def view(self, td: TableData) -> Dict[Any, Row]:
@@ -126,6 +135,22 @@ class Transaction:
             index.remove(key, old)
             index.add(key, new)
 
+    def rewrite(self, td: TableData, key: Any, old: Row, new: Row, touched: Any) -> None:
+        """Store ``new`` for row ``old`` (an UPDATE), checked and indexed as
+        ``touched`` (``TableData.touched_by``) says; a changed primary key
+        moves the row."""
+        notnull, unique, indexes, moves_key = touched
+        new_key = td.key_of(new) if moves_key else key  # type: ignore[misc]
+        if new_key != key:
+            if new_key in td.rows:
+                raise IntegrityError("UNIQUE constraint failed: %s (primary key)" % td.name)
+            self.remove(td, key)
+            td.check_row(new, new_key)
+            self.put(td, new_key, new)
+        else:
+            td.check_columns(new, key, notnull, unique)
+            self.replace(td, key, old, new, indexes)
+
     def remove(self, td: TableData, key: Any) -> Row:
         old = td.rows[key]
         self.undo.append((td, key, old))
@@ -134,30 +159,62 @@ class Transaction:
 
     def set_table(self, key: Any, td: Optional[TableData]) -> None:
         """Create (``td``) or drop (``None``) a catalog entry, transactionally."""
-        tables = self.store.tables
+        store = self.store
+        tables = store.tables
         old = tables.get(key, MISSING)
         self.replaced_tables.setdefault(key, old)
         if td is None:
             tables.pop(key, None)
         else:
             tables[key] = td
+        store.catalog_version += 1
 
         def undo() -> None:
             if old is MISSING:
                 tables.pop(key, None)
             else:
                 tables[key] = old
+            store.catalog_version += 1
 
         self.log_ddl(undo)
 
     def visible_table(self, key: Any) -> Optional[TableData]:
         """The table under ``key`` as this connection may see it."""
+        if self.temp_tables:
+            temp = self.temp_tables.get(key)
+            if temp is not None:
+                return temp
         td = self.store.tables.get(key)
         writer = self.store.writer
         if writer is not None and writer is not self and key in writer.replaced_tables:
             old = writer.replaced_tables[key]
             return None if old is MISSING else old
         return td
+
+    def set_temp_table(self, key: Any, td: Optional[TableData]) -> None:
+        """Create (``td``) or drop (``None``) one of this connection's
+        temporary tables, transactionally; no other connection sees them."""
+        temp = self.temp_tables
+        old = temp.get(key, MISSING)
+        if td is None:
+            temp.pop(key, None)
+        else:
+            temp[key] = td
+
+        def undo() -> None:
+            if old is MISSING:
+                temp.pop(key, None)
+            else:
+                temp[key] = old
+
+        self.log_ddl(undo)
+
+    def drop_temporary(self) -> None:
+        """Forget this connection's temporary tables and views (it is
+        closing); call after the rollback."""
+        self.temp_tables.clear()
+        self.temp_views.clear()
+        self.temp_index_owners.clear()
 
     def log_ddl(self, undo: Callable[[], None]) -> None:
         self.undo.append((None, undo, None))
@@ -168,6 +225,8 @@ class Transaction:
         mark = len(self.undo)
         try:
             result = fn(*args)
+            if self.autocommit and self.deferred:
+                self.check_deferred()
         except BaseException:
             self.undo_to(mark)
             if self.autocommit:
@@ -177,9 +236,24 @@ class Transaction:
             self.end()
         return result
 
+    def defer(self, constraint: Any) -> None:
+        """Check ``constraint`` (a deferred foreign key) at commit."""
+        self.deferred[constraint] = None
+
+    def check_deferred(self) -> None:
+        for constraint in self.deferred:
+            constraint.validate(self)
+
     # -- ending -------------------------------------------------------------
     def commit(self) -> None:
         with self.store.latch:
+            if self.deferred:
+                try:
+                    self.check_deferred()
+                except BaseException:
+                    self.undo_to(0)  # a failed COMMIT rolls back, as in PostgreSQL
+                    self.end()
+                    raise
             self.end()
 
     def rollback(self) -> None:
@@ -211,6 +285,8 @@ class Transaction:
             self.dirty.clear()
         if self.replaced_tables:
             self.replaced_tables.clear()
+        if self.deferred:
+            self.deferred.clear()
         store = self.store
         if store.writer is self:
             store.writer = None

@@ -74,15 +74,23 @@ def catalogs(store: Any, txn: Any = None) -> List[Tuple[str, Dict[Any, Any]]]:
     in ``store.views``).  With ``txn``, the tables as that transaction may
     see them: another connection's uncommitted CREATE, DROP or ALTER TABLE
     is not visible (``Transaction.visible_table``)."""
-    return [("tables", visible_tables(store, txn)), ("views", getattr(store, "views", None) or {})]
+    tables = visible_tables(store, txn)
+    views = getattr(store, "views", None) or {}
+    temp_views = getattr(txn, "temp_views", None)
+    if temp_views:  # the connection's temporary views hide shared names
+        tables = {k: v for k, v in tables.items() if k not in temp_views}
+        views = {**views, **temp_views}
+    return [("tables", tables), ("views", views)]
 
 
 def visible_tables(store: Any, txn: Any) -> Dict[Any, Any]:
+    """The shared tables ``txn`` may see, under its own temporary tables."""
     tables = store.tables
     writer = store.writer
     replaced = getattr(writer, "replaced_tables", None)
+    temp = getattr(txn, "temp_tables", None)
     if txn is None or writer is None or writer is txn or not replaced:
-        return tables  # type: ignore[no-any-return]
+        return {**tables, **temp} if temp else tables  # type: ignore[no-any-return]
     from ..engine.store import MISSING
 
     tables = dict(tables)
@@ -91,6 +99,8 @@ def visible_tables(store: Any, txn: Any) -> Dict[Any, Any]:
             tables.pop(key, None)
         else:
             tables[key] = old
+    if temp:
+        tables.update(temp)
     return tables  # type: ignore[no-any-return]
 
 

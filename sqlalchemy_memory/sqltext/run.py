@@ -43,7 +43,11 @@ class Translated:
 
     def valid(self, store: Any, txn: Any = None) -> bool:
         where = dict(catalogs(store, txn))
-        return all(where[kind].get(key) is obj for (kind, key), obj in self.used.items())
+        tables = where["tables"]  # a table (a temporary one) hides a view
+        return all(
+            where[kind].get(key) is obj and (kind == "tables" or key not in tables)
+            for (kind, key), obj in self.used.items()
+        )
 
 
 def memory_dialect() -> Any:
@@ -94,7 +98,8 @@ def _keep_definition(element: Any, rt: Runtime) -> None:
     if definition is None or element.__visit_name__ != "create_view":
         return
     table = element.table
-    view = views_of(rt.store).get((rt.schema(table.schema), table.name))
+    key = (rt.schema(table.schema), table.name)
+    view = rt.txn.temp_views.get(key) or views_of(rt.store).get(key)
     if view is not None and view.select is element.selectable:  # not skipped by IF NOT EXISTS
         view.definition = definition
 

@@ -266,6 +266,16 @@ class SchemaBuilder:
             return alter_ddl.DropColumn(ident(targets[0].this), if_exists=bool(action.args.get("exists")))
         if isinstance(action, exp.Command) and str(action.this).upper() == "DROP":
             return alter_ddl.DropColumn(_bare_name(str(action.expression or ""), node))
+        if isinstance(action, exp.AddConstraint):
+            items = [item for e in action.expressions for item in self.table_item(e, schema)]
+            if len(items) != 1:
+                raise unsupported(node, "ALTER TABLE ADD CONSTRAINT form")
+            return alter_ddl.AddConstraint(items[0])
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
+            targets = action.args.get("tables") or []
+            if len(targets) != 1 or action.args.get("cascade") or not isinstance(targets[0], exp.Table):
+                raise unsupported(node, "ALTER TABLE DROP CONSTRAINT form")
+            return alter_ddl.DropConstraint(ident(targets[0].this), if_exists=bool(action.args.get("exists")))
         if isinstance(action, exp.RenameColumn):
             return alter_ddl.RenameColumn(ident(action.this.this), sql_name(action.args["to"].this))
         if isinstance(action, exp.AlterRename):
