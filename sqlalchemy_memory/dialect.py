@@ -287,7 +287,7 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
     supports_schemas = True
     supports_comments = True
     inline_comments = True
-    supports_alter = False
+    supports_alter = True  # use_alter foreign keys: ALTER TABLE ADD CONSTRAINT
     supports_identity_columns = True
     supports_server_side_cursors = True
     supports_default_values = True

@@ -462,3 +462,25 @@ class DropTest(fixtures.TestBase):
         child.metadata.drop_all(engine)  # child first: its rows go with it
         assert inspect(engine).get_table_names() == []
 
+
+
+class UseAlterTest(fixtures.TestBase):
+    """Cyclic foreign keys: ``use_alter=True`` ones come as ALTER TABLE ADD
+    CONSTRAINT after both tables exist, and go first on drop_all."""
+
+    def test_cycle_created_enforced_and_dropped(self):
+        engine = create_engine("memory://")
+        metadata = MetaData()
+        a = Table("a", metadata, Column("id", Integer, primary_key=True), Column("b_id", ForeignKey("b.id", use_alter=True, name="fk_a_b")))
+        b = Table("b", metadata, Column("id", Integer, primary_key=True), Column("a_id", ForeignKey("a.id")))
+        metadata.create_all(engine)
+        assert [fk["name"] for fk in inspect(engine).get_foreign_keys("a")] == ["fk_a_b"]
+        with engine.begin() as conn:
+            conn.execute(insert(a).values(id=1))
+            conn.execute(insert(b).values(id=1, a_id=1))
+            conn.execute(update(a).values(b_id=1))
+        with pytest.raises(exc.IntegrityError, match="fk_a_b"):
+            with engine.begin() as conn:
+                conn.execute(update(a).values(b_id=5))
+        metadata.drop_all(engine)
+        assert inspect(engine).get_table_names() == []

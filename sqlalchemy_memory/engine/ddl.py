@@ -72,8 +72,27 @@ def create_table(element: Any, rt: Runtime) -> None:
         copy = rt.store.copy_table(table, key[0])
     for index in list(copy.indexes):  # CREATE INDEX comes as its own DDL
         copy.indexes.discard(index)
+    include = getattr(element, "include_foreign_key_constraints", None)
+    if include is not None:  # the others come later as ALTER TABLE ADD CONSTRAINT
+        wanted = {_fk_signature(fk) for fk in include}
+        for fk in list(copy.foreign_key_constraints):
+            if _fk_signature(fk) not in wanted:
+                _remove_foreign_key(copy, fk)
     _name_constraints(copy)
     _add_table(rt, key, copy)
+
+
+def _fk_signature(fk: ForeignKeyConstraint) -> Tuple[Any, ...]:
+    """A foreign key by its columns and what they refer to (a table's copy
+    has copies of its constraints, not the same objects)."""
+    return tuple((e.parent.name, e._column_tokens[1:]) for e in fk.elements)
+
+
+def _remove_foreign_key(table: Table, fk: ForeignKeyConstraint) -> None:
+    table.constraints.discard(fk)
+    for element in fk.elements:
+        element.parent.foreign_keys.discard(element)
+        table.foreign_keys.discard(element)
 
 
 def _add_table(rt: Runtime, key: Tuple[Optional[str], str], copy: Table) -> TableData:
