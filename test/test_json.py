@@ -185,3 +185,22 @@ class JSONSerializerTest(fixtures.TestBase):
             conn.execute(t.insert(), [{"id": 1, "data": {"a": {"é": [1, 2]}}}])
             assert conn.scalar(select(t.c.data["a"])) == {"é": [1, 2]}
             assert conn.scalar(select(t.c.id).where(t.c.data["a"] == {"é": [1, 2]})) == 1
+
+
+class JSONBAsTextTest(fixtures.TestBase):
+    """PostgreSQL's ``JSONB`` ``.astext`` (``->>``, and ``#>>`` for paths):
+    the element as text, SQL NULL for a JSON null or a missing key."""
+
+    def test_astext(self):
+        from sqlalchemy import insert
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        engine = create_engine("memory://")
+        table = Table("docs", MetaData(), Column("id", Integer, primary_key=True), Column("d", JSONB))
+        table.metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(table), [{"id": 1, "d": {"k": "x", "n": 5, "a": {"b": [1, 2]}}}, {"id": 2, "d": {"k": None}}])
+            d = table.c.d
+            rows = conn.execute(select(table.c.id, d["k"].astext, d["n"].astext, d[("a", "b")].astext, d["zz"].astext).order_by(table.c.id)).all()
+            assert rows == [(1, "x", "5", "[1, 2]", None), (2, None, None, None, None)]
+            assert conn.execute(select(table.c.id).where(d["k"].astext == "x")).scalars().all() == [1]

@@ -367,6 +367,29 @@ class ArrayAndPostgresqlTypesTest(fixtures.TestBase):
             assert doc.span == datetime.timedelta(hours=1)
 
 
+class ArraySetOperatorTest(fixtures.TestBase):
+    """PostgreSQL's ARRAY ``@>`` / ``<@`` / ``&&``: NULL elements never match."""
+
+    def test_contains_contained_by_overlap(self) -> None:
+        engine, t = one_column(pg.ARRAY(Integer))
+        with engine.begin() as conn:
+            conn.execute(insert(t), [{"id": 1, "x": [1, 2, 3]}, {"id": 2, "x": [3, None]}, {"id": 3, "x": None}])
+
+            def ids(where: Any) -> List[int]:
+                return list(conn.execute(select(t.c.id).where(where).order_by(t.c.id)).scalars())
+
+            assert ids(t.c.x.contains([1, 3])) == [1]
+            assert ids(t.c.x.contained_by([1, 2, 3, 4])) == [1]
+            assert ids(t.c.x.overlap([3, 9])) == [1, 2]
+            assert ids(t.c.x.contains([None])) == []
+
+    def test_jsonb_containment_is_not_supported_yet(self) -> None:
+        engine, t = one_column(pg.JSONB)
+        with pytest.raises(exc.NotSupportedError, match="@> on JSONB"):
+            with engine.connect() as conn:
+                conn.execute(select(t.c.id).where(t.c.x.contains({"a": 1})))
+
+
 class TypeDecoratorOrmTest(fixtures.TestBase):
     def test_type_decorator_processors_run(self) -> None:
         Account = account_model()

@@ -18,6 +18,8 @@ import re
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from sqlalchemy.dialects.postgresql.operators import CONTAINED_BY as PG_CONTAINED_BY, CONTAINS as PG_CONTAINS, OVERLAP as PG_OVERLAP
+from sqlalchemy.dialects.postgresql.json import ASTEXT as PG_ASTEXT, JSONPATH_ASTEXT as PG_JSONPATH_ASTEXT
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import operators as ops
 from sqlalchemy.sql.elements import ClauseElement
@@ -665,7 +667,7 @@ def _json_access(el: Any, scope: Scope) -> Fn:
     steps = []
     node = el
     while True:
-        steps.append((node.operator is ops.json_path_getitem_op, compile_expr(node.right, scope)))
+        steps.append((node.operator in _PATH_OPS, compile_expr(node.right, scope)))
         left = _strip(node.left)
         if left.__visit_name__ == "binary" and left.operator in _JSON_OPS and isinstance(storage_type(left.type), sqltypes.JSON):
             node = left
@@ -715,6 +717,10 @@ def _json_access(el: Any, scope: Scope) -> Fn:
 
 
 _SPECIAL[ops.json_getitem_op] = _SPECIAL[ops.json_path_getitem_op] = _json_access
+# PostgreSQL's JSONB ``doc[key].astext`` (->>) and ``doc[path].astext`` (#>>):
+# the element as text, like ``as_string()``
+_SPECIAL[PG_ASTEXT] = _SPECIAL[PG_JSONPATH_ASTEXT] = _json_access
+_PATH_OPS = (ops.json_path_getitem_op, PG_JSONPATH_ASTEXT)
 
 
 def _array_item(el: Any, scope: Scope) -> Fn:
@@ -744,6 +750,38 @@ def _array_item(el: Any, scope: Scope) -> Fn:
 
 
 _SPECIAL[ops.getitem] = _array_item
+
+
+def _contains(a: Any, b: Any) -> bool:
+    # PostgreSQL's array containment: duplicates ignored, NULL never matches
+    return all(x is not None and x in a for x in b)
+
+
+_ARRAY_SETS: Dict[Any, Callable[[Any, Any], bool]] = {
+    PG_CONTAINS: _contains,
+    PG_CONTAINED_BY: lambda a, b: _contains(b, a),
+    PG_OVERLAP: lambda a, b: any(x is not None and x in b for x in a),
+}
+
+
+def _array_set_op(el: Any, scope: Scope) -> Fn:
+    """ARRAY ``contains`` (@>), ``contained_by`` (<@) and ``overlap`` (&&)."""
+    if not isinstance(storage_type(el.left.type), sqltypes.ARRAY):
+        raise unsupported(el, "operator %s on %s" % (el.operator.opstring, el.left.type))
+    test = _ARRAY_SETS[el.operator]
+    left, right = compile_expr(el.left, scope), compile_expr(el.right, scope)
+
+    def array_set_op(row: Any, params: Any) -> Any:
+        a, b = left(row, params), right(row, params)
+        if a is None or b is None:
+            return None
+        return test(a, b)
+
+    return array_set_op
+
+
+for _op in _ARRAY_SETS:
+    _SPECIAL[_op] = _array_set_op
 
 
 def _visit_binary(el: Any, scope: Scope) -> Fn:
