@@ -32,7 +32,7 @@ from sqlalchemy.sql import visitors
 from .errors import DataError, IntegrityError, OperationalError
 from .runtime import Runtime
 from .store import Row, TableData
-from .types import write_conversions
+from .types import write_checks
 from .views import views_of
 
 Key = Tuple[Optional[str], str]
@@ -157,8 +157,8 @@ def _column(td: TableData, name: Name, missing_ok: bool = False) -> Optional[Col
 
 def _write_conversion(td: TableData, column: Column[Any]) -> Optional[Callable[[Any], Any]]:
     """What a write to ``column`` does to a value (checks and conversions)."""
-    conversions, _ = write_conversions(td.name, [column])
-    return conversions[0][1] if conversions else None
+    check = write_checks(td.name, [column]).get(0)
+    return check[2] if check is not None else None
 
 
 def _check_new_name(td: TableData, name: str) -> None:

@@ -191,6 +191,7 @@ class Rules:
         self.check_constraints = check_constraints(td.table)
         self.references = [Reference(td, fk) for fk in td.table.foreign_key_constraints if fk.elements]
         self._checks: Optional[List[Tuple[str, Any, frozenset]]] = None
+        self._row_checks: Dict[Any, Any] = {}
 
     def checks(self) -> List[Tuple[str, Any, frozenset]]:
         """``(name, compiled expression, column positions)`` per CHECK,
@@ -230,9 +231,17 @@ class Rules:
 
     def row_check(self, assigned: Optional[frozenset] = None) -> Optional[Callable[[Row], None]]:
         """The per-row CHECK step; for an UPDATE, only the constraints over
-        ``assigned`` columns.  None when there is nothing to check."""
+        ``assigned`` columns.  None when there is nothing to check.  Built
+        once per column set: INSERT plans ask on every execution."""
         if not self.check_constraints:
             return None
+        try:
+            return self._row_checks[assigned]
+        except KeyError:
+            step = self._row_checks[assigned] = self._row_check(assigned)
+            return step
+
+    def _row_check(self, assigned: Optional[frozenset]) -> Optional[Callable[[Row], None]]:
         checks = [c for c in self.checks() if assigned is None or not assigned.isdisjoint(c[2])]
         if not checks:
             return None

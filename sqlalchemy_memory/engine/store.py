@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from sqlalchemy import CheckConstraint, Column, MetaData, Sequence, Table
 
 from .errors import DataError, IntegrityError, OperationalError
-from .types import write_checks, write_conversions
+from .types import row_conversion, write_checks
 
 Row = Tuple[Any, ...]
 TableKey = Tuple[Optional[str], str]
@@ -133,11 +133,13 @@ class TableData:
         self.notnull_positions = tuple(
             i for i, c in enumerate(self.columns) if not c.nullable
         )
-        # (position, conversion) for columns whose type converts or checks
-        # values on write, and ``convert`` applying them to a row in place
-        self.conversions, self.convert = write_conversions(self.name, self.columns)
-        self.write_checks = write_checks(self.name, self.columns)  # for generated row builders
+        # the columns whose type checks or converts values on write (inlined
+        # into INSERT row builders), ``conversions`` as (position, function)
+        # pairs, and ``convert`` applying them all to a row in place
+        self.write_checks = write_checks(self.name, self.columns)
+        self.conversions = tuple((p, check[2]) for p, check in self.write_checks.items())
         self._converts: Dict[Any, Any] = {}
+        self.convert = self.convert_for(None)
         auto = table.autoincrement_column
         self.autoinc_position = (
             self.position[auto.name] if auto is not None else None
@@ -268,11 +270,11 @@ class TableData:
 
     def convert_for(self, positions: Any) -> Any:
         """A row conversion limited to ``positions`` (an UPDATE's SET
-        columns), or None when none of them converts."""
+        columns; None for all), or None when none of them converts."""
         try:
             return self._converts[positions]
         except KeyError:
-            convert = self._converts[positions] = write_conversions(self.name, self.columns, positions)[1]
+            convert = self._converts[positions] = row_conversion(self.write_checks, positions)
             return convert
 
     def touched_by(self, assigned: Any) -> Tuple[List[int], List[HashIndex], List[HashIndex], bool]:

@@ -9,7 +9,7 @@ On write (INSERT, UPDATE, INSERT .. SELECT, computed columns) a column also
 checks its values as PostgreSQL does: lengths of VARCHAR(n), integer ranges,
 enum labels, and the Python type of the value.  A value of another type is
 coerced where PostgreSQL (through its DBAPI) would accept it, else the write
-fails with ``DataError`` naming ``table.column``.  ``write_conversions``
+fails with ``DataError`` naming ``table.column``.  ``row_conversion``
 builds one function per table whose fast path is one inline test per column,
 so values already of the column's type cost next to nothing.
 """
@@ -45,7 +45,7 @@ def storage_type(type_: Any) -> Any:
 
 def converter(type_: Any) -> Optional[Convert]:
     """The conversion a value of ``type_`` undergoes, bound in a statement
-    or written to a column, if any (no checks: see ``write_conversions``)."""
+    or written to a column, if any (no checks: see ``write_checks``)."""
     type_ = storage_type(type_)
     if isinstance(type_, sqltypes.Date) and not isinstance(type_, sqltypes.DateTime):
         return _to_date
@@ -137,21 +137,20 @@ def check_lines(p: int, var: str, check: Check, namespace: Dict[str, Any], inden
     return ["%sif %s:" % (indent, test), "%s    %s = f%d(%s)" % (indent, var, p, var)]
 
 
-def write_conversions(table: str, columns: Sequence[Any], only: Optional[Any] = None) -> Tuple[Tuple[Tuple[int, Convert], ...], Optional[RowConvert]]:
-    """``((position, convert), ...)`` for the columns whose values are checked
-    or converted on write (those at positions in ``only``, if given), and one
-    function converting a row in place (None when there are none)."""
-    checks = {p: c for p, c in write_checks(table, columns).items() if only is None or p in only}
-    if not checks:
-        return (), None
+def row_conversion(checks: Dict[int, Check], only: Optional[Any] = None) -> Optional[RowConvert]:
+    """One function applying ``checks`` (``write_checks``; those at positions
+    in ``only``, if given) to a row's value list in place; None if none apply."""
+    chosen = {p: c for p, c in checks.items() if only is None or p in only}
+    if not chosen:
+        return None
     lines = ["def convert(values):"]
     namespace: Dict[str, Any] = {}
-    for p, check in checks.items():
+    for p, check in chosen.items():
         lines.append("    v = values[%d]" % p)
         lines.extend(check_lines(p, "v", check, namespace))
         lines.append("    values[%d] = v" % p)
     exec("\n".join(lines), namespace)  # one inline test per column: see module doc
-    return tuple((p, c[2]) for p, c in checks.items()), namespace["convert"]
+    return namespace["convert"]  # type: ignore[no-any-return]
 
 
 _NAMES = {
