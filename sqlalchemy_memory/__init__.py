@@ -4,8 +4,9 @@
 the dialect's documentation is in :mod:`sqlalchemy_memory.dialect`.
 """
 
+from .explain import explain
 from .session import AsyncMemorySession, MemorySession
 
 __version__ = "0.1.0"
 
-__all__ = ["MemorySession", "AsyncMemorySession", "__version__"]
+__all__ = ["MemorySession", "AsyncMemorySession", "explain", "__version__"]

@@ -63,6 +63,12 @@ What is generated
 * UNION, UNION ALL, INTERSECT and EXCEPT of two or three SELECTs, optionally
   ordered and limited, as derived tables and inside IN subqueries; derived
   tables and CTEs, some ordered and limited inside.
+* Indexed reads: ``t0`` has indexes on ``k``, ``f`` and ``s``, ``t1`` on
+  ``(k, f)`` and ``(s, n)``, ``t2`` none; single-table SELECTs with
+  equalities, ranges, BETWEEN, IN / NOT IN, IS [NOT] NULL, LIKE prefixes and
+  ``!=`` on those columns, ordered by an indexed column and the key (one
+  direction, or mixed) with LIMIT / OFFSET.  The index blocks are made tiny
+  (2-4 entries) so block splits and merges happen on a dozen rows.
 * Every second statement repeats the previous one's shape with other literal
   values, LIMIT counts and LIKE patterns, so the dialect runs a cached plan
   with new parameters.
@@ -140,6 +146,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -170,6 +177,8 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BindParameter, False_, Grouping, True_, UnaryExpression
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.testing import fixtures
+
+from sqlalchemy_memory.engine import indexes
 
 INT_LIMIT = 2**62  # largest magnitude an integer expression may reach
 FLOAT_MANTISSA = 2**53  # bound * 2**fbits must stay within this
@@ -673,7 +682,9 @@ class Generator:
     def query(self, top: bool = True, nested: bool = True) -> Tuple[Any, List[E], bool]:
         """A statement, its output columns, and whether its order is fixed.
         ``top``: ORDER BY / LIMIT allowed; ``nested``: derived tables allowed."""
-        family = self.pick(["plain", "plain", "plain", "agg", "agg", "compound"])
+        family = self.pick(["plain", "plain", "plain", "agg", "agg", "compound", "indexed", "indexed"])
+        if family == "indexed" and top:
+            return self.indexed()
         if family == "compound":
             return self.compound(top)
         if family == "agg":
@@ -785,6 +796,46 @@ class Generator:
             stmt = self.limit(stmt)
         return stmt, cols, ordered
 
+    def indexed(self) -> Tuple[Any, List[E], bool]:
+        """One table read through its indexes: equalities, ranges, BETWEEN,
+        IN, IS [NOT] NULL and LIKE prefixes on indexed columns, ordered by
+        an indexed column and the key in one direction (as an index reads
+        them) or in mixed ones, with LIMIT / OFFSET."""
+        src = self.table_source()
+        t = src.sql
+        predicates = [self.index_predicate(t) for _ in range(self.r.randint(1, 3))]
+        stmt = select(*[c.sql.label("c%d" % i) for i, c in enumerate(src.cols)]).where(*predicates)
+        if self.chance(0.2):
+            return stmt, src.cols, False
+        lead = self.pick([t.c.k, t.c.f, t.c.s, t.c.id, t.c.n])
+        descending = self.chance(0.5)
+        terms = [lead] if lead is t.c.id else [lead, t.c.id]
+        ordered = [x.desc() if descending != (self.chance(0.1) and i > 0) else x for i, x in enumerate(terms)]
+        if lead is not t.c.id and self.chance(0.2):
+            ordered[0] = ordered[0].nulls_first() if self.chance(0.5) else ordered[0].nulls_last()
+        return self.limit(stmt.order_by(*ordered)), src.cols, True
+
+    def index_predicate(self, t: Any) -> Any:
+        name = self.pick(["id", "k", "k", "f", "f", "s", "s", "n"])
+        col = t.c[name]
+        kind = {"id": "int", "k": "int", "n": "int", "f": "float", "s": "str"}[name]
+        value = lambda: self.literal_of(kind).sql  # noqa: E731
+        shape = self.pick(["cmp", "cmp", "between", "in", "null", "eq", "like", "ne"])
+        if shape == "cmp":
+            return compare(col, self.pick(["<", "<=", ">", ">="]), value())
+        if shape == "between":
+            return col.between(value(), value())
+        if shape == "in":
+            items = [self.python_value(self.literal_of(kind)) for _ in range(self.v.randint(0, 4))]
+            return col.in_(items) if self.chance(0.8) else col.not_in(items)
+        if shape == "null":
+            return col.is_(None) if self.chance(0.6) else col.is_not(None)
+        if shape == "like" and kind == "str":
+            return col.like(self.str_value() + self.vpick(["%", "%", "_%", ""]))
+        if shape == "ne":
+            return col != value()
+        return col == value()
+
     def direction(self, term: Any) -> Any:
         term = not_positional(term)
         c = self.r.random()
@@ -866,6 +917,15 @@ def make_dataset(rng: random.Random) -> Dataset:
             Column("f", Float),
             Column("s", String(40)),
         )
+        # indexes, so that ranges, IN, LIKE prefixes and ORDER BY ... LIMIT
+        # run through them (t2 has none: the same shapes scan)
+        if ti == 0:
+            Index("ix_t0_k", t.c.k)
+            Index("ix_t0_f", t.c.f)
+            Index("ix_t0_s", t.c.s)
+        elif ti == 1:
+            Index("ix_t1_kf", t.c.k, t.c.f)
+            Index("ix_t1_s_n", t.c.s, t.c.n)
         count = rng.choice([0, 1, 3, 5, 8, 10, 12, 12, 12, 12])
         ids = rng.sample(range(-3, 18), count)
         trows = []
@@ -972,6 +1032,7 @@ def run_dataset(seed: Any, index: int, count: int, mode: str = "core") -> Tuple[
     SQL string as ``text()`` on both."""
     rng = random.Random("%s:%d" % (seed, index))
     data = make_dataset(rng)
+    indexes.BLOCK = 2 + index % 3  # tiny index blocks: splits on every few rows
     memory = create_engine("memory://", enable_from_linting=False)
     sqlite = create_engine("sqlite://", enable_from_linting=False)
     failures: List[str] = []

@@ -243,14 +243,11 @@ class QueriesTest(fixtures.TestBase):
             check(self.dbs, stmt)
 
     def test_explain_shows_hash_join(self) -> None:
-        from sqlalchemy_memory.engine.planner import explain
-        from sqlalchemy_memory.engine.runtime import Runtime
+        from sqlalchemy_memory import explain
 
         engine = self.dbs.engines[0]
         stmt = select(emp.c.name, dept.c.name).join(dept, emp.c.dept_id == dept.c.id).where(dept.c.id == 1)
-        with engine.connect() as conn:
-            txn = conn.connection.dbapi_connection.txn
-            text = explain(stmt.compile(dialect=engine.dialect), Runtime(txn.store, txn))
+        text = explain(engine, stmt)
         assert "HASH JOIN" in text
         assert "PRIMARY KEY LOOKUP dept" in text
 

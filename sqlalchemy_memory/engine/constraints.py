@@ -91,7 +91,7 @@ class Reference:
         targets: List[Tuple[Tuple[int, ...], Any]] = []
         if parent.key_of is not None:
             targets.append((parent.pk_positions, parent.rows))
-        targets.extend((ix.positions, ix.entries) for ix in parent.indexes)
+        targets.extend((ix.positions, ix.entries if ix.entries is not None else ix) for ix in parent.indexes if ix.ordered or ix.entries is not None)
         for positions, container in targets:
             if sorted(positions) == sorted(wanted):
                 return _member(container, [wanted.index(p) for p in positions], self.single)
@@ -374,9 +374,8 @@ def _apply(rt: Any, ref: Reference, parent: TableData, changes: List[Tuple[Row, 
     index = child.index_on(ref.child_positions)
     referencing: List[Tuple[Any, Row, Any]] = []
     for value, replacement in gone.items():
-        if index is not None:
-            keys = index.lookup(value)
-        else:
+        keys = index.equal_keys(value) if index is not None else None
+        if keys is None:
             keys = [k for k, r in child.rows.items() if ref.value_of(r) == value]
         for k in keys:
             row = child.rows.get(k)

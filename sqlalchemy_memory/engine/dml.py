@@ -343,7 +343,7 @@ class UpdatePlan(WritePlan):
         return steps
 
     def explain(self) -> List[str]:
-        return ["UPDATE %s" % self.ref.name, "  " + self.source.explain()] + (["  FILTER"] if self.where else [])
+        return ["UPDATE %s" % self.ref.name] + ["  " + line for line in self.source.explain()] + (["  FILTER"] if self.where else [])
 
 
 class DeletePlan(WritePlan):
@@ -376,7 +376,7 @@ class DeletePlan(WritePlan):
         return out, count, None
 
     def explain(self) -> List[str]:
-        return ["DELETE FROM %s" % self.ref.name, "  " + self.source.explain()] + (["  FILTER"] if self.where else [])
+        return ["DELETE FROM %s" % self.ref.name] + ["  " + line for line in self.source.explain()] + (["  FILTER"] if self.where else [])
 
 
 class _MultiTable:

@@ -41,7 +41,7 @@ class SourceNode(Node):
         self.items = source.items  # type: ignore[method-assign]
 
     def explain(self) -> List[str]:
-        return [self.source.explain()]
+        return self.source.explain()
 
 
 class DerivedNode(Node):

@@ -71,9 +71,23 @@ def _build(compiled: Any, rt: Runtime) -> Any:
     return plan
 
 
-def explain(compiled: Any, rt: Runtime) -> str:
-    """The plan of a compiled statement, one step a line."""
-    return "\n".join(plan_for(compiled, rt).explain())
+def explain(compiled: Any, rt: Runtime, params: Any) -> List[str]:
+    """The plan of a compiled statement, one step a line; for a query,
+    followed by the access paths it takes with ``params`` (it is run, its
+    rows dropped).  Hold ``store.latch``."""
+    plan = plan_for(compiled, rt)
+    lines = plan.explain()
+    if plan.writes:
+        return lines
+    rt.trace = []
+    rt.store.runtime = rt
+    try:
+        plan.run(rt, [params])
+    finally:
+        taken, rt.trace = rt.trace, None
+    if taken:
+        lines += ["WITH THESE PARAMETERS:"] + ["  " + line for line in taken]
+    return lines
 
 
 def run_compiled(compiled: Any, rt: Runtime, params_list: Sequence[Any]) -> Outcome:

@@ -7,7 +7,7 @@ execution arrives here or in the bind parameters.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, NamedTuple, Optional
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional
 
 from .errors import OperationalError
 from .store import Row, Store, TableData
@@ -28,7 +28,7 @@ def table_ref(table: Any) -> TableRef:
 class Runtime:
     """One execution's view of the store."""
 
-    __slots__ = ("store", "txn", "schema_map", "_ref", "_td")
+    __slots__ = ("store", "txn", "schema_map", "_ref", "_td", "trace")
 
     def __init__(
         self,
@@ -41,6 +41,7 @@ class Runtime:
         self.schema_map = schema_map
         self._ref: Any = None  # the last table looked up, and what it was
         self._td: Any = None
+        self.trace: Optional[List[str]] = None  # explain(): the access paths chosen
 
     def schema(self, schema: Optional[str]) -> Optional[str]:
         schema_map = self.schema_map

@@ -26,9 +26,9 @@ from .errors import DataError, NotSupportedError
 from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, compile_expr, unsupported
 from .functions import total
 from .froms import plan_froms
-from .joins import Node
+from .joins import Node, SourceNode
 from .runtime import Runtime
-from .sources import IndexLookup, KeyLookup, NoTable, Scan, Source, _access_path, _conjuncts  # noqa: F401
+from .sources import Order, TableAccess, _conjuncts
 from .window import WindowStep, find_windows, plan_windows
 
 Row = Tuple[Any, ...]
@@ -168,23 +168,37 @@ class SelectPlan(QueryPlan):
         self.layouts: List[Tuple[Any, Tuple[str, ...]]] = []
         self.private = False  # uses private params keys: copy params per execution
         self.correlated = False  # reads a row of an enclosing query
-        self.by_key: Optional[Tuple[Any, bool]] = None  # (source, descending): ORDER BY pk LIMIT k shortcut
+        # shortcuts for a single table, decided at plan time: a plain LIMIT
+        # read lazily (``lazy``: the source's row iterator), ORDER BY ... LIMIT
+        # from an index (``index_order``), min / max from index ends
+        self.lazy: Optional[Callable[[Runtime, Any], Iterable[Row]]] = None
+        self.index_order: Optional[Tuple[TableAccess, Order]] = None
+        self.minmax: Optional[List[Tuple[int, bool]]] = None  # (column position, max?)
         self.subplans: List[Tuple[str, Any]] = []  # expression subqueries, for explain
 
     def select(self, rt: Runtime, params: Any) -> List[Row]:
-        if self.by_key is not None and self.limits is not None:
-            found = self._top_by_key(rt, params)
+        limits = self.limits
+        if self.lazy is not None:
+            return self._finish(self._lazy_rows(rt, params), params)
+        if self.index_order is not None:
+            assert limits is not None
+            k = limits.top_k(params)
+            if k is not None:
+                ordered = self.index_order[0].ordered_rows(rt, params, self.index_order[1], k)
+                if ordered is not None:
+                    return self._finish(ordered, params)
+        if self.minmax is not None:
+            found = self._minmax(rt)
             if found is not None:
                 return self._finish(found, params)
         rows: Rows = ((),) if self.source is None else self.source.rows(rt, params)
         where = self.where
         if where is not None:
-            rows = [r for r in rows if (v := where(r, params)) is not None and v]
+            rows = [r for r in rows if where(r, params)]
         if self.group_by is not None:
             rows = self._group(rows, params)
         if self.window is not None:
             rows = self.window.apply(rows if isinstance(rows, list) else list(rows), params)
-        limits = self.limits
         if self.order_by:
             k = limits.top_k(params) if limits is not None and not self.distinct else None
             rows = order_rows(rows if isinstance(rows, list) else list(rows), self.order_by, params, k)
@@ -192,26 +206,35 @@ class SelectPlan(QueryPlan):
             return self._with_ties(rows, params)
         return self._finish(rows, params)
 
-    def _top_by_key(self, rt: Runtime, params: Any) -> Optional[List[Row]]:
-        """``ORDER BY pk LIMIT k`` on one table: pick the k smallest keys,
-        then fetch only those rows (no per-row key function)."""
-        assert self.by_key is not None and self.limits is not None
-        k = self.limits.top_k(params)
-        if k is None:
+    def _lazy_rows(self, rt: Runtime, params: Any) -> Iterator[Row]:
+        """Rows for a plain LIMIT: read lazily, so reading stops at the
+        LIMIT (``_finish`` slices)."""
+        assert self.lazy is not None
+        rows = self.lazy(rt, params)
+        where = self.where
+        if where is None:
+            return iter(rows)
+        return (r for r in rows if where(r, params))
+
+    def _minmax(self, rt: Runtime) -> Optional[List[Row]]:
+        """``SELECT min(col), max(col)`` over a whole table, from the ends of
+        the columns' indexes; None when an index cannot say."""
+        assert self.minmax is not None and isinstance(self.source, SourceNode)
+        ref = self.source.source.ref
+        td = rt.table(ref)
+        view = rt.txn.view(td)
+        if view is not td.rows:
             return None
-        source, descending = self.by_key
-        found = source.keys_for(rt, params)
-        if found is None:
-            return None
-        view, keys, ascending = found
-        if ascending:
-            top = list(itertools.islice(reversed(keys) if descending else keys, k))
-        else:
-            try:
-                top = (heapq.nlargest if descending else heapq.nsmallest)(k, keys)
-            except TypeError as err:
-                raise DataError("cannot compare values in ORDER BY: %s" % err) from err
-        return list(map(view.__getitem__, top))
+        values = []
+        for position, largest in self.minmax:
+            index = td.ordered_index((position,))
+            if index is None or not index.settled() or index.nans:
+                return None
+            values.append(index.first_value(largest))
+        if rt.trace is not None:
+            rt.trace.append("%s: min/max from the ends of its indexes" % ref.name)
+        first = next(iter(view.values()), None) or (None,) * self.source_width
+        return [first + tuple(values)]
 
     def _finish(self, rows: Rows, params: Any) -> List[Row]:
         """Project, DISTINCT, OFFSET / LIMIT."""
@@ -277,6 +300,12 @@ class SelectPlan(QueryPlan):
 
     def explain(self) -> List[str]:
         lines = ["ONE ROW"] if self.source is None else self.source.explain()
+        if self.lazy is not None:
+            lines.append("READ LAZILY: STOP AT LIMIT")
+        if self.index_order is not None:
+            lines.append("ROWS IN ORDER FROM AN INDEX WHEN ONE HOLDS THE ORDER, UP TO LIMIT")
+        if self.minmax is not None:
+            lines.append("MIN/MAX FROM INDEX ENDS")
         if self.where is not None:
             lines.append("FILTER")
         if self.group_by is not None:
@@ -294,8 +323,6 @@ class SelectPlan(QueryPlan):
             lines.append("DISTINCT")
         if self.limits is not None:
             lines.append("LIMIT/OFFSET")
-        if self.by_key is not None:
-            lines.insert(1, "TOP-K PRIMARY KEYS, THEN FETCH ROWS (when LIMIT is bound)")
         for label, sub in self.subplans:
             lines.append("%s:" % label.upper())
             lines += ["  " + line for line in sub.explain()]
@@ -554,36 +581,52 @@ def _plan_select(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanC
         plan.limits.ties = False  # WITH TIES without ORDER BY: every row ties; SQL says plain FETCH
     plan.correlated = scope.correlated
     plan.subplans = scope.subplans
-    _plan_by_key(plan, stmt, scope)
+    _plan_shortcuts(plan, stmt, scope)
     return plan
 
 
-def _plan_by_key(plan: SelectPlan, stmt: Any, scope: Scope) -> None:
-    """Use the key-ordered shortcut when the only table is read by a scan or
-    an index lookup with nothing else to filter, and ORDER BY is its
-    single-column primary key."""
-    from .joins import SourceNode
-
+def _plan_shortcuts(plan: SelectPlan, stmt: Any, scope: Scope) -> None:
+    """Single-table shortcuts: a plain LIMIT reads lazily; ORDER BY on
+    index columns with a LIMIT walks the index; min / max of indexed
+    columns over the whole table read the index ends."""
     node = plan.source
-    if not isinstance(node, SourceNode) or plan.where is not None or plan.group_by is not None or plan.window is not None:
-        return
-    if plan.distinct or len(plan.order_by) != 1 or plan.limits is None or plan.limits.ties or plan.limits.percent:
+    if not isinstance(node, SourceNode) or plan.window is not None:
         return
     source = node.source
-    if not isinstance(source, (Scan, IndexLookup)):
+    limits = plan.limits
+    plain_limit = limits is not None and not limits.ties and not limits.percent
+    if plan.group_by is None and not plan.order_by and plain_limit:
+        plan.lazy = source.iter_rows
         return
-    td = scope.ctx.rt.table(source.ref) if scope.ctx.rt is not None else None
-    if td is None or len(td.pk_positions) != 1:
+    if not isinstance(source, TableAccess) or plan.where is not None:
         return
-    term = stmt._order_by_clauses[0]
-    descending = plan.order_by[0][1]
-    while term.__visit_name__ in ("unary", "label_reference"):
-        if term.__visit_name__ == "unary" and term.modifier not in (ops.desc_op, ops.asc_op):
-            return  # NULLS FIRST/LAST: irrelevant for a key, but keep it simple
-        term = term.element
-    if term.__visit_name__ != "column" or scope.find(term) != td.pk_positions[0]:
+    if plan.group_by is None and plan.order_by and plain_limit and not plan.distinct:
+        order = _index_order(plan.order_by)
+        if order is not None:
+            plan.index_order = (source, order)
         return
-    plan.by_key = (source, descending)
+    if plan.group_by == [] and plan.having is None and source.where is None and not plan.order_by:
+        wanted = []
+        for agg in plan.aggregates:
+            position = getattr(agg.arg, "position", None)
+            if agg.name not in ("min", "max") or agg.distinct or agg.where is not None or position is None:
+                return
+            wanted.append((position, agg.name == "max"))
+        if wanted:
+            plan.minmax = wanted
+
+
+def _index_order(order_by: List[OrderTerm]) -> Optional[Order]:
+    """ORDER BY as an index can give it: plain columns, one direction,
+    NULLs on one side."""
+    positions = tuple(getattr(key, "position", None) for key, _, _ in order_by)
+    if None in positions:
+        return None
+    directions = {(d, n) for _, d, n in order_by}
+    if len(directions) != 1:
+        return None
+    descending, nulls_first = directions.pop()
+    return positions, descending, nulls_first  # type: ignore[return-value]
 
 
 def plan_limits(stmt: Any, scope: Scope) -> Optional[Limits]:

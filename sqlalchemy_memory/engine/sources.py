@@ -1,33 +1,58 @@
-"""Where a single table's rows come from: a scan, a primary-key lookup or an
-index lookup, chosen from ``column = value`` conjuncts (SELECT, UPDATE and
-DELETE share this)."""
+"""Where a single table's rows come from, and which index answers what.
+
+SELECT, UPDATE and DELETE share this.  At plan time ``access_path`` sorts
+the table's WHERE conjuncts into *probes*: what one index can answer
+(equalities on its leading columns, then a range, IN list, IS NULL or LIKE
+prefix on the next one).  At execution a :class:`TableAccess` counts each
+probe's entries in its index (a few ``bisect`` calls) and reads the smallest,
+filtering with the conjuncts that probe does not answer; with nothing to
+probe, or when the index cannot be used (this connection sees uncommitted
+rows of another's, or the values do not compare) it scans.  A source yields
+the rows that match *all* its conjuncts, lazily where a LIMIT may stop it.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from itertools import chain
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy.sql import operators as ops
 
 from . import nulls
 from .errors import NotSupportedError
 from .expr import Fn, Scope, compile_expr
+from .indexes import BOTTOM, NULL, TOP, OrderedIndex, Position
 from .runtime import Runtime, TableRef
 
 Row = Tuple[Any, ...]
 Rows = Iterable[Row]
-
-# -- sources -------------------------------------------------------------------
+Spans = List[Tuple[Position, Position]]
+# ORDER BY as a source can serve it: (column positions, descending, nulls first)
+Order = Tuple[Tuple[int, ...], bool, bool]
 
 
 class Source:
+    """A plan step reading one table (or none)."""
+
+    ref: Any = None
+
     def rows(self, rt: Runtime, params: Any) -> Rows:
-        return [row for _, row in self.items(rt, params)]
+        return list(self.iter_rows(rt, params))
+
+    def iter_rows(self, rt: Runtime, params: Any) -> Iterator[Row]:
+        """The matching rows, lazily (a LIMIT stops reading)."""
+        return iter(self.rows(rt, params))
 
     def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
         """``(key, row)`` pairs, for UPDATE and DELETE."""
         raise NotImplementedError
 
-    def explain(self) -> str:
+    def ordered_rows(self, rt: Runtime, params: Any, order: Order, k: int) -> Optional[Iterator[Row]]:
+        """The matching rows in ``order``, lazily, when an index can give
+        them so more cheaply than sorting for the first ``k``; else None."""
+        return None
+
+    def explain(self) -> List[str]:
         raise NotImplementedError
 
 
@@ -37,109 +62,305 @@ class NoTable(Source):
     def rows(self, rt: Runtime, params: Any) -> Rows:
         return ((),)
 
-    def explain(self) -> str:
-        return "ONE ROW"
+    def explain(self) -> List[str]:
+        return ["ONE ROW"]
 
 
-class Scan(Source):
-    def __init__(self, ref: TableRef) -> None:
-        self.ref = ref
-
-    def rows(self, rt: Runtime, params: Any) -> Rows:
-        return rt.view(self.ref).values()
-
-    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
-        return list(rt.view(self.ref).items())
-
-    def keys_for(self, rt: Runtime, params: Any) -> Optional[Tuple[Any, Iterable[Any], bool]]:
-        """``(view, primary keys, keys ascending?)`` of the rows, for
-        ORDER BY pk LIMIT k."""
-        view = rt.view(self.ref)
-        return view, view.keys(), False
-
-    def explain(self) -> str:
-        return "SCAN %s" % self.ref.name
+def _filtered(pairs: Iterable[Tuple[Any, Row]], where: Optional[Fn], params: Any) -> Iterator[Tuple[Any, Row]]:
+    if where is None:
+        return iter(pairs)
+    return ((k, r) for k, r in pairs if where(r, params))
 
 
 class KeyLookup(Source):
     """Primary-key equality: one dict lookup, no scan."""
 
-    def __init__(self, ref: TableRef, key: Fn) -> None:
+    def __init__(self, ref: TableRef, key: Fn, rest: Optional[Fn], label: str) -> None:
         self.ref = ref
         self.key = key
+        self.rest = rest
+        self.label = label
 
     def rows(self, rt: Runtime, params: Any) -> Rows:
         key = self.key((), params)
         if key is None:
             return ()
+        view = rt.view(self.ref)
         try:
-            row = rt.view(self.ref).get(key)
+            row = view.get(key)
         except TypeError:  # unhashable bind value: compare by scanning
-            return [r for k, r in rt.view(self.ref).items() if k == key]
-        return () if row is None else (row,)
+            found = [r for k, r in view.items() if k == key]
+        else:
+            if row is None:
+                return ()
+            found = [row]
+        rest = self.rest
+        if rest is None:
+            return found
+        return [r for r in found if rest(r, params)]
 
     def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
         key = self.key((), params)
         row = None if key is None else rt.view(self.ref).get(key)
-        return () if row is None else ((key, row),)
+        return () if row is None else list(_filtered(((key, row),), self.rest, params))
+
+    def explain(self) -> List[str]:
+        return ["PRIMARY KEY LOOKUP %s (%s)" % (self.ref.name, self.label)] + _filter_line(self.rest, "")
+
+
+class Probe:
+    """The conjuncts one index answers: equalities on its leading columns
+    (``eq``), then at most one of a range (``lo``/``hi``), an IN list
+    (``values``), IS NULL (``null``) or a LIKE prefix (``like``) on the next.
+    ``rest`` filters what the probe reads; ``exact`` says whether the probe's
+    own conjuncts need no second check."""
+
+    def __init__(self, positions: Tuple[int, ...], primary: bool, name: str) -> None:
+        self.positions = positions  # the index's columns
+        self.primary = primary  # the primary key's own ordered index
+        self.name = name  # the index's, for explain
+        self.eq: List[Fn] = []
+        self.lo: Optional[Fn] = None
+        self.lo_incl = True
+        self.hi: Optional[Fn] = None
+        self.hi_incl = True
+        self.values: Optional[Fn] = None
+        self.null = False
+        self.like: Optional[Fn] = None
+        self.used: List[Any] = []  # the conjuncts answered
+        self.rest: Optional[Fn] = None
+        self.labels: List[str] = []
+
+    @property
+    def depth(self) -> int:
+        """How many leading index columns the probe constrains."""
+        ranged = self.lo is not None or self.hi is not None or self.values is not None or self.null or self.like is not None
+        return len(self.eq) + (1 if ranged else 0)
+
+    def index(self, td: Any) -> Optional[OrderedIndex]:
+        index = td.key_index() if self.primary else td.index_on(self.positions)
+        if index is None or not index.settled():
+            return None
+        return index
+
+    def spans(self, index: OrderedIndex, params: Any) -> Optional[Spans]:
+        """Position ranges of the matching entries, in index order; None
+        when the index cannot compare the bound values."""
+        prefix = [f((), params) for f in self.eq]
+        if None in prefix:
+            return []
+        try:
+            if self.values is not None:
+                return self._in_spans(index, prefix, params)
+            if self.like is not None:
+                pattern = self.like((), params)
+                if not isinstance(pattern, str):
+                    return [] if pattern is None else None
+                lo, hi = _like_range(pattern)
+                return [self._span(index, prefix, lo, True, hi, False)]
+            lo = hi = None
+            if self.lo is not None:
+                lo = self.lo((), params)
+                if lo is None:
+                    return []
+            if self.hi is not None:
+                hi = self.hi((), params)
+                if hi is None:
+                    return []
+            return [self._span(index, prefix, lo, self.lo_incl, hi, self.hi_incl)]
+        except (TypeError, ArithmeticError):
+            return None
+
+    def _in_spans(self, index: OrderedIndex, prefix: List[Any], params: Any) -> Spans:
+        assert self.values is not None
+        values = [v for v in dict.fromkeys(self.values((), params)) if v is not None]
+        values.sort()
+        return [self._span(index, prefix, v, True, v, True) for v in values]
+
+    def _span(self, index: OrderedIndex, prefix: List[Any], lo: Any, lo_incl: bool, hi: Any, hi_incl: bool) -> Tuple[Position, Position]:
+        """Positions from the first entry past the lower bound to the first
+        past the upper one; a missing bound is the end of the prefix."""
+        n = len(index.positions)
+        if n == 1:
+            if prefix:
+                lo = hi = prefix[0]
+                lo_incl = hi_incl = True
+            first = index.start() if lo is None else index.position(lo, not lo_incl)
+            stop = index.end() if hi is None else index.position(hi, hi_incl)
+            return first, stop
+        if len(prefix) == n:
+            whole = tuple(prefix)
+            return index.position(whole, False), index.position(whole, True)
+        depth = len(prefix)
+        if lo is None:
+            low: Tuple[Any, ...] = (*prefix, BOTTOM)
+        else:
+            low = (*prefix, lo, BOTTOM if lo_incl else TOP) if depth + 1 < n else (*prefix, lo)
+        if hi is None:
+            # a NULL in the ranged column sorts last: stop before it
+            high: Tuple[Any, ...] = (*prefix, TOP if lo is None else NULL)
+        else:
+            high = (*prefix, hi, TOP if hi_incl else BOTTOM) if depth + 1 < n else (*prefix, hi)
+        # a full-width bound compares equal to entries: say which side of them
+        first = index.position(low, depth + 1 == n and lo is not None and not lo_incl)
+        stop = index.position(high, depth + 1 == n and hi is not None and hi_incl)
+        return first, stop
 
     def explain(self) -> str:
-        return "PRIMARY KEY LOOKUP %s" % self.ref.name
+        kind = "PRIMARY KEY" if self.primary else "INDEX %s" % self.name
+        return "%s (%s)%s" % (kind, " AND ".join(self.labels), ", then FILTER" if self.rest is not None else "")
 
 
-class IndexLookup(Source):
-    """Equality on an indexed column.  The index holds committed rows only,
-    so a transaction with uncommitted writes to the table scans its own
-    view instead, filtering with ``recheck`` (the equality conjuncts)."""
+def _like_range(pattern: str) -> Tuple[Optional[str], Optional[str]]:
+    """The string range holding every match of a LIKE pattern: its literal
+    prefix up to the first wildcard (the LIKE itself is still checked)."""
+    cut = len(pattern)
+    for wildcard in ("%", "_"):
+        at = pattern.find(wildcard)
+        if at != -1:
+            cut = min(cut, at)
+    prefix = pattern[:cut]
+    if not prefix:
+        return None, None
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
-    def __init__(self, ref: TableRef, positions: Tuple[int, ...], key: Fn, name: str, recheck: Fn) -> None:
+
+class TableAccess(Source):
+    """A table read through the cheapest of its probes, else scanned."""
+
+    def __init__(self, ref: TableRef, probes: List[Probe], where: Optional[Fn], labels: List[str]) -> None:
         self.ref = ref
-        self.positions = positions
-        self.key = key
-        self.name = name
-        self.recheck = recheck
+        self.probes = probes
+        self.where = where  # every conjunct, for the scan
+        self.labels = labels
 
-    def rows(self, rt: Runtime, params: Any) -> Rows:
-        view, keys = self._matches(rt, params)
-        return list(map(view.__getitem__, keys))
-
-    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
-        view, keys = self._matches(rt, params)
-        return [(k, view[k]) for k in keys]
-
-    def _matches(self, rt: Runtime, params: Any) -> Tuple[Any, Iterable[Any]]:
-        """``(view, primary keys of the matching rows)``."""
-        value = self.key((), params)
-        view, index = self._view_index(rt)
-        if value is None:
-            return view, ()
-        if index is None:
-            recheck = self.recheck
-            return view, [k for k, r in view.items() if (v := recheck(r, params)) is not None and v]
-        return view, index.lookup(value)
-
-    def keys_for(self, rt: Runtime, params: Any) -> Optional[Tuple[Any, Iterable[Any], bool]]:
-        """``(view, primary keys, keys ascending?)`` of the matching rows, or
-        None when the index cannot answer (the caller then filters rows)."""
-        value = self.key((), params)
-        view, index = self._view_index(rt)
-        if value is None:
-            return view, (), True
-        if index is None:
-            return None
-        ordered = index.ordered_keys(value)
-        if ordered is None:
-            return view, index.lookup(value), False
-        return view, ordered, True
-
-    def _view_index(self, rt: Runtime) -> Tuple[Any, Any]:
-        """``(view, index)``, no index while the view holds uncommitted writes."""
+    # -- choosing -------------------------------------------------------------
+    def _choose(self, rt: Runtime, params: Any) -> Tuple[Any, Optional[Tuple[Probe, OrderedIndex, Spans, int]]]:
+        """``(view, best probe or None)``; a probe only while this connection
+        sees the rows the indexes hold."""
         td = rt.table(self.ref)
         view = rt.txn.view(td)
-        return view, (td.index_on(self.positions) if view is td.rows else None)
+        if not self.probes or view is not td.rows:
+            return view, None
+        best = None
+        for probe in self.probes:
+            index = probe.index(td)
+            if index is None:
+                continue
+            if probe.null:
+                count = len(index.nulls)
+                spans: Spans = []
+            else:
+                found = probe.spans(index, params)
+                if found is None:
+                    continue
+                spans = found
+                count = sum(index.count(a, b) for a, b in spans)
+            if best is None or count < best[3]:
+                best = (probe, index, spans, count)
+        if best is not None and best[3] > len(view) * 0.8:
+            best = None  # most of the table: a scan costs less
+        if rt.trace is not None:
+            rt.trace.append("%s: %s" % (self.ref.name, "SCAN, %d rows" % len(view) if best is None else "%s, %d entries" % (best[0].explain(), best[3])))
+        return view, best
 
-    def explain(self) -> str:
-        return "INDEX LOOKUP %s USING %s" % (self.ref.name, self.name)
+    def _probe_keys(self, chosen: Tuple[Probe, OrderedIndex, Spans, int], reverse: bool = False) -> Iterable[Any]:
+        probe, index, spans, _ = chosen
+        if probe.null:
+            return list(index.nulls)
+        if len(spans) == 1:
+            return index.keys(*spans[0], reverse=reverse)
+        if reverse:
+            spans = spans[::-1]
+        return chain.from_iterable(index.keys(a, b, reverse) for a, b in spans)
+
+    # -- reading --------------------------------------------------------------
+    def iter_items(self, rt: Runtime, params: Any) -> Iterator[Tuple[Any, Row]]:
+        view, chosen = self._choose(rt, params)
+        if chosen is None:
+            return _filtered(view.items(), self.where, params)
+        get = view.__getitem__
+        pairs = ((k, get(k)) for k in self._probe_keys(chosen))
+        return _filtered(pairs, chosen[0].rest, params)
+
+    def rows(self, rt: Runtime, params: Any) -> Rows:
+        view, chosen = self._choose(rt, params)
+        if chosen is None:
+            where = self.where
+            if where is None:
+                return view.values()
+            return [r for r in view.values() if where(r, params)]
+        found = list(map(view.__getitem__, self._probe_keys(chosen)))
+        rest = chosen[0].rest
+        if rest is None:
+            return found
+        return [r for r in found if rest(r, params)]
+
+    def iter_rows(self, rt: Runtime, params: Any) -> Iterator[Row]:
+        return (r for _, r in self.iter_items(rt, params))
+
+    def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
+        return list(self.iter_items(rt, params))
+
+    def ordered_rows(self, rt: Runtime, params: Any, order: Order, k: int) -> Optional[Iterator[Row]]:
+        positions, descending, nulls_first = order
+        td = rt.table(self.ref)
+        view, chosen = self._choose(rt, params)
+        if view is not td.rows:
+            return None
+        get = view.__getitem__
+        if chosen is not None:
+            probe, index, spans, count = chosen
+            if _probe_order(probe, index, td)[: len(positions)] == positions:
+                if rt.trace is not None:
+                    rt.trace.append("%s: rows in ORDER BY order from that probe, reading up to the LIMIT" % self.ref.name)
+                keys = self._probe_keys(chosen, reverse=descending)
+                return (r for _, r in _filtered(((key, get(key)) for key in keys), probe.rest, params))
+            if count * count <= k * max(len(view), 1):
+                return None  # few rows: fetch them and sort
+        index = td.ordered_index(positions)
+        if index is None or not index.settled():
+            return None
+        if index.nans or index.nullish:
+            return None  # NaNs, or NULLs inside composite values: sort instead
+        if rt.trace is not None:
+            rt.trace.append("%s: rows in ORDER BY order from %s, filtered, reading up to the LIMIT" % (self.ref.name, index.name))
+        walk = index.keys(index.start(), index.end(), reverse=descending)
+        if index.nulls:
+            walk = chain(index.nulls, walk) if nulls_first else chain(walk, index.nulls)
+        where = self.where
+        rows = map(get, walk)
+        if where is None:
+            return rows
+        return (r for r in rows if where(r, params))
+
+    def explain(self) -> List[str]:
+        if not self.probes:
+            return ["SCAN %s" % self.ref.name] + _filter_line(self.where, "", self.labels)
+        lines = ["TABLE %s: the probe with the fewest entries, else SCAN" % self.ref.name]
+        lines += ["  PROBE " + probe.explain() for probe in self.probes]
+        return lines + _filter_line(self.where, " (on a scan)", self.labels)
+
+
+def _probe_order(probe: Probe, index: OrderedIndex, td: Any) -> Tuple[int, ...]:
+    """The column order a probe reads rows in: the index's columns after
+    its equalities, then the primary key's (entries are ordered by value,
+    then key; an IN list's runs come in value order)."""
+    if probe.null or index.nullish:
+        return ()  # NULLs inside composite values sort last, not as ORDER BY wants
+    depth = len(probe.eq)
+    if probe.primary:  # the values are the keys
+        return index.positions[depth:]
+    return index.positions[depth:] + tuple(td.pk_positions)
+
+
+def _filter_line(where: Optional[Fn], note: str, labels: Sequence[str] = ()) -> List[str]:
+    if where is None:
+        return []
+    return ["  FILTER%s%s" % (note, (" " + " AND ".join(labels)) if labels else "")]
+
+
+# -- planning ----------------------------------------------------------------------
 
 
 def _conjuncts(criteria: Sequence[Any]) -> List[Any]:
@@ -154,56 +375,190 @@ def _conjuncts(criteria: Sequence[Any]) -> List[Any]:
     return out
 
 
-def _equality(c: Any, td: Any, scope: Scope) -> Optional[Tuple[int, Any]]:
-    """``(position, value element)`` when ``c`` is ``column = value``."""
-    if c.__visit_name__ != "binary" or c.operator is not ops.eq:
+_FIXED = frozenset(("bindparam", "literal", "null", "true", "false"))
+_FLIPPED = {ops.lt: ops.gt, ops.gt: ops.lt, ops.le: ops.ge, ops.ge: ops.le, ops.eq: ops.eq}
+_RANGES = (ops.lt, ops.le, ops.gt, ops.ge)
+
+
+def _strip(el: Any) -> Any:
+    while el.__visit_name__ == "grouping":
+        el = el.element
+    return el
+
+
+def _fixed(el: Any, scope: Scope) -> bool:
+    """A value fixed for the whole execution: a bind, literal, or a column
+    of an enclosing query's row (correlated)."""
+    el = _strip(el)
+    if el.__visit_name__ in _FIXED:
+        return not getattr(el, "expanding", False)
+    return el.__visit_name__ == "column" and scope.is_outer(el)
+
+
+def _column_position(el: Any, scope: Scope) -> Optional[int]:
+    el = _strip(el)
+    if el.__visit_name__ != "column":
         return None
-    for col, other in ((c.left, c.right), (c.right, c.left)):
-        if col.__visit_name__ != "column":
-            continue
-        if other.__visit_name__ not in ("bindparam", "literal", "null") and not (
-            other.__visit_name__ == "column" and scope.is_outer(other)  # correlated: fixed per outer row
-        ):
-            continue
-        if getattr(other, "expanding", False):
-            continue
-        try:
-            pos = scope.position(col)
-        except NotSupportedError:
-            continue
-        return pos, other
+    try:
+        return scope.position(el)
+    except NotSupportedError:
+        return None
+
+
+# A term: (column position, kind, value elements, conjunct); kinds "eq",
+# "lt"/"le"/"gt"/"ge", "between", "in", "null", "like"
+Term = Tuple[int, str, Tuple[Any, ...], Any]
+_KIND = {ops.eq: "eq", ops.lt: "lt", ops.le: "le", ops.gt: "gt", ops.ge: "ge"}
+
+
+def _term(c: Any, scope: Scope) -> Optional[Term]:
+    """What an index could do with conjunct ``c``, or None."""
+    name = c.__visit_name__
+    if name == "binary":
+        operator = c.operator
+        if operator in _FLIPPED:
+            for col, other, op in ((c.left, c.right, operator), (c.right, c.left, _FLIPPED[operator])):
+                pos = _column_position(col, scope)
+                if pos is not None and _fixed(other, scope):
+                    return pos, _KIND[op], (other,), c
+            return None
+        if operator is ops.between_op and not c.modifiers.get("symmetric"):
+            pos = _column_position(c.left, scope)
+            lower, upper = c.right.clauses
+            if pos is not None and _fixed(lower, scope) and _fixed(upper, scope):
+                return pos, "between", (lower, upper), c
+            return None
+        if operator is ops.in_op:
+            right = _strip(c.right)
+            pos = _column_position(c.left, scope)
+            if pos is not None and right.__visit_name__ == "bindparam" and right.expanding:
+                return pos, "in", (c,), c
+            return None
+        if operator is ops.is_ and _strip(c.right).__visit_name__ == "null":
+            pos = _column_position(c.left, scope)
+            if pos is not None:
+                return pos, "null", (), c
+            return None
+        if operator is ops.like_op and not c.modifiers.get("escape"):
+            pos = _column_position(c.left, scope)
+            if pos is not None and _fixed(c.right, scope):
+                return pos, "like", (c.right,), c
     return None
 
 
-def _access_path(ref: TableRef, td: Any, conjuncts: List[Any], scope: Scope, rt: Runtime) -> Tuple[Source, List[Any]]:
-    """Pick a primary-key or index lookup from ``col = value`` conjuncts."""
-    equalities: Dict[int, Tuple[Any, Any]] = {}
+def _in_values(c: Any, scope: Scope) -> Fn:
+    """The bound list of an expanding ``col IN (...)``."""
+    right = _strip(c.right)
+    name = scope.bind_name(right)
+    if name is None:
+        values = list(right.effective_value or ())
+        return lambda row, params: values
+    return lambda row, params: params[name]
+
+
+def _label(c: Any) -> str:
+    try:
+        return str(c)
+    except Exception:  # a construct the default compiler cannot render
+        return type(c).__name__
+
+
+def _probe(positions: Tuple[int, ...], primary: bool, name: str, terms: Dict[int, List[Term]], scope: Scope) -> Optional[Probe]:
+    """The most an index on ``positions`` answers from ``terms`` (one
+    column's terms each): leading equalities, then one range-like term."""
+    probe = Probe(positions, primary, name)
+    for pos in positions:
+        here = terms.get(pos, [])
+        eq = next((t for t in here if t[1] == "eq"), None)
+        if eq is not None:
+            probe.eq.append(compile_expr(eq[2][0], scope))
+            probe.used.append(eq[3])
+            continue
+        _range_part(probe, here, scope)
+        break
+    if not probe.used:
+        return None
+    return probe
+
+
+def _range_part(probe: Probe, terms: List[Term], scope: Scope) -> None:
+    """Put the first range-like terms of one column into ``probe``: lower
+    and upper bounds (from <, <=, >, >=, BETWEEN), or IN, IS NULL, LIKE."""
+    for pos, kind, values, c in terms:
+        if kind == "in":
+            probe.values = _in_values(c, scope)
+        elif kind == "null":
+            if len(probe.positions) == 1 and not probe.eq:
+                probe.null = True
+            else:
+                continue
+        elif kind == "like":
+            probe.like = compile_expr(values[0], scope)
+        else:
+            continue
+        probe.used.append(c)
+        return
+    for pos, kind, values, c in terms:
+        if kind == "between" and probe.lo is None and probe.hi is None:
+            probe.lo, probe.hi = compile_expr(values[0], scope), compile_expr(values[1], scope)
+            probe.lo_incl = probe.hi_incl = True
+        elif kind in ("gt", "ge") and probe.lo is None:
+            probe.lo, probe.lo_incl = compile_expr(values[0], scope), kind == "ge"
+        elif kind in ("lt", "le") and probe.hi is None:
+            probe.hi, probe.hi_incl = compile_expr(values[0], scope), kind == "le"
+        else:
+            continue
+        probe.used.append(c)
+
+
+def access_path(ref: TableRef, td: Any, conjuncts: List[Any], scope: Scope, rt: Runtime) -> Tuple[Source, List[Any]]:
+    """The source for one table and the conjuncts it leaves to its caller
+    (none: every conjunct it is given is checked by the source)."""
+    fns = {id(c): compile_expr(c, scope) for c in conjuncts}
+    labels = {id(c): _label(c) for c in conjuncts}
+
+    def rest_of(used: List[Any]) -> Optional[Fn]:
+        ids = {id(c) for c in used}
+        left = [fns[id(c)] for c in conjuncts if id(c) not in ids]
+        return nulls.sql_and(left) if left else None
+
+    terms: Dict[int, List[Term]] = {}
     for c in conjuncts:
-        found = _equality(c, td, scope)
-        if found is not None and found[0] not in equalities:
-            equalities[found[0]] = (found[1], c)
+        term = _term(c, scope)
+        if term is not None:
+            terms.setdefault(term[0], []).append(term)
     pk = td.pk_positions
-    if pk and all(p in equalities for p in pk):
-        fns = [compile_expr(equalities[p][0], scope) for p in pk]
-        used = {id(equalities[p][1]) for p in pk}
-        rest = [c for c in conjuncts if id(c) not in used]
-        if len(fns) == 1:
-            return KeyLookup(ref, fns[0]), rest
-        return KeyLookup(ref, lambda row, params: _tuple_or_none(fns, params)), rest
-    for index in td.indexes:
-        if all(p in equalities for p in index.positions):
-            fns = [compile_expr(equalities[p][0], scope) for p in index.positions]
-            key = fns[0] if len(fns) == 1 else (lambda row, params, fns=fns: _tuple_or_none(fns, params))
-            used_c = [equalities[p][1] for p in index.positions]
-            used = {id(c) for c in used_c}
-            recheck = nulls.sql_and([compile_expr(c, scope) for c in used_c])
-            rest = [c for c in conjuncts if id(c) not in used]
-            return IndexLookup(ref, index.positions, key, index.name, recheck), rest
-    return Scan(ref), conjuncts
+    if pk and all(any(t[1] == "eq" for t in terms.get(p, ())) for p in pk):
+        chosen = [next(t for t in terms[p] if t[1] == "eq") for p in pk]
+        key_fns = [compile_expr(t[2][0], scope) for t in chosen]
+        key = key_fns[0] if len(key_fns) == 1 else (lambda row, params: _tuple_or_none(key_fns, params))
+        used = [t[3] for t in chosen]
+        return KeyLookup(ref, key, rest_of(used), " AND ".join(labels[id(c)] for c in used)), []
+    probes: List[Probe] = []
+    candidates = [(index.positions, False, index.name) for index in td.indexes if index.kind != "primary key"]
+    if pk:
+        candidates.append((pk, True, "primary key"))
+    seen = set()
+    for positions, primary, name in candidates:
+        if positions in seen or positions[0] not in terms:
+            continue
+        seen.add(positions)
+        probe = _probe(positions, primary, name, terms, scope)
+        if probe is None:
+            continue
+        # a LIKE prefix only narrows the range (the last term used): the
+        # LIKE is checked again
+        probe.rest = rest_of(probe.used[:-1] if probe.like is not None else probe.used)
+        probe.labels = [labels[id(c)] for c in probe.used]
+        probes.append(probe)
+    where = nulls.sql_and(list(fns.values())) if fns else None
+    return TableAccess(ref, probes, where, [labels[id(c)] for c in conjuncts]), []
+
+
+_access_path = access_path  # the name the FROM planner and DML import
 
 
 def _tuple_or_none(fns: List[Fn], params: Any) -> Optional[Tuple[Any, ...]]:
     values = tuple([f((), params) for f in fns])
     return None if None in values else values
-
 

@@ -7,8 +7,8 @@ so the catalog is independent of the user's objects and serves reflection.
 
 Rows are tuples in table-column order: immutable, so an undo log can keep the
 old tuple by reference and readers never see a half-written row.  Every
-mutation goes through :class:`TableData` methods that keep the hash indexes
-in step; the transaction layer (``txn.py``) decides when they are called.
+mutation goes through :class:`TableData` methods that keep the indexes
+(``indexes.py``) in step; the transaction layer (``txn.py``) decides when they are called.
 """
 
 from __future__ import annotations
@@ -21,93 +21,12 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from sqlalchemy import CheckConstraint, Column, MetaData, Sequence, Table
 
 from .errors import DataError, IntegrityError, OperationalError
+from .indexes import OrderedIndex
 from .types import row_conversion, write_checks
 
 Row = Tuple[Any, ...]
 TableKey = Tuple[Optional[str], str]
 MISSING: Any = object()  # marks "no row under this key" in undo and shadow maps
-
-
-class HashIndex:
-    """Equality index over one or more columns; NULL keys are not indexed.
-
-    SQL treats NULLs as distinct, so a NULL never matches ``=`` and never
-    collides in a UNIQUE constraint: leaving them out is both faster and right.
-    """
-
-    def __init__(
-        self, name: str, positions: Tuple[int, ...], unique: bool, kind: str
-    ) -> None:
-        self.name = name
-        self.positions = positions
-        self.unique = unique
-        self.kind = kind  # "unique constraint", "index" or "unique index"
-        # value -> key (unique) | dict of keys (insertion-ordered set)
-        self.entries: Dict[Any, Any] = {}
-        # ``ordered_keys`` sorts a bucket in place when asked; ``changes``
-        # tells whether it may have fallen out of order since
-        self.changes = 0
-        self.checked: Dict[Any, int] = {}
-        self.single = len(positions) == 1
-        self.value_of: Callable[[Row], Any] = itemgetter(*positions)
-
-    def has_null(self, v: Any) -> bool:
-        return v is None if self.single else None in v
-
-    def add(self, key: Any, row: Row) -> None:
-        v = self.value_of(row)
-        if v is None if self.single else None in v:
-            return
-        if self.unique:
-            self.entries[v] = key
-        else:
-            self.changes += 1
-            bucket = self.entries.get(v)
-            if bucket is None:
-                self.entries[v] = {key: None}
-            else:
-                bucket[key] = None
-
-    def remove(self, key: Any, row: Row) -> None:
-        v = self.value_of(row)
-        if v is None if self.single else None in v:
-            return
-        if self.unique:
-            if self.entries.get(v) == key:
-                del self.entries[v]
-        else:
-            bucket = self.entries.get(v)
-            if bucket is not None:
-                bucket.pop(key, None)
-                if not bucket:
-                    del self.entries[v]
-
-    def ordered_keys(self, value: Any) -> Optional[Any]:
-        """Keys of the rows whose value is ``value``, in ascending key order
-        (None if keys do not compare), for ``ORDER BY pk LIMIT k``.  A bucket
-        is sorted at most once between writes, in C."""
-        hit = self.entries.get(value)
-        if hit is None:
-            return ()
-        if self.unique:
-            return (hit,)
-        if self.checked.get(value) != self.changes:
-            keys = list(hit)
-            try:
-                ordered = sorted(keys)
-            except TypeError:
-                return None
-            if ordered != keys:
-                hit = self.entries[value] = dict.fromkeys(ordered)
-            self.checked[value] = self.changes
-        return hit
-
-    def lookup(self, value: Any) -> List[Any]:
-        """Keys of rows whose indexed value equals ``value``."""
-        hit = self.entries.get(value)
-        if hit is None:
-            return []
-        return [hit] if self.unique else list(hit)
 
 
 class TableData:
@@ -146,8 +65,9 @@ class TableData:
         )
         self.next_id = 1
         self.rows: Dict[Any, Row] = {}
-        self.indexes: List[HashIndex] = []
-        self.unique_indexes: List[HashIndex] = []
+        self.indexes: List[OrderedIndex] = []
+        self.unique_indexes: List[OrderedIndex] = []
+        self._key_index: Optional[OrderedIndex] = None  # the primary key's, made on first use
         self.index_version = 0  # bumped whenever ``indexes`` changes
         self._build_indexes()
         # computed / identity columns (generated.py); None keeps plain tables'
@@ -199,9 +119,10 @@ class TableData:
 
     def add_index(
         self, name: str, column_names: List[str], unique: bool, kind: str
-    ) -> HashIndex:
+    ) -> OrderedIndex:
         positions = tuple(self.position[n] for n in column_names)
-        index = HashIndex(name, positions, unique, kind)
+        may_nan = any(_may_nan(self.columns[p].type) for p in positions)
+        index = OrderedIndex(name, positions, unique, kind, may_nan)
         for key, row in self.rows.items():
             if unique:
                 self.check_unique_in(index, row, None)
@@ -209,19 +130,21 @@ class TableData:
         self.restore_index(index)
         return index
 
-    def restore_index(self, index: HashIndex) -> None:
+    def restore_index(self, index: OrderedIndex) -> None:
         self.indexes.append(index)
         self._indexes_changed()
 
     def drop_index(self, name: str) -> None:
         self.indexes = [i for i in self.indexes if i.name != name]
+        if self._key_index is not None and self._key_index not in self.indexes:
+            self._key_index = None
         self._indexes_changed()
 
     def _indexes_changed(self) -> None:
         self.unique_indexes = [i for i in self.indexes if i.unique]
         self.index_version += 1
 
-    def index_on(self, positions: Tuple[int, ...]) -> Optional[HashIndex]:
+    def index_on(self, positions: Tuple[int, ...]) -> Optional[OrderedIndex]:
         """The best index whose columns are exactly ``positions``."""
         best = None
         for index in self.indexes:
@@ -229,23 +152,43 @@ class TableData:
                 best = index
         return best
 
+    def key_index(self) -> Optional[OrderedIndex]:
+        """An ordered index over the primary key, for its ranges and ORDER
+        BY: built from the rows the first time a plan asks for it (a table
+        nobody reads in key order pays nothing for it), then kept in step
+        like any other index."""
+        if self._key_index is None:
+            if self.key_of is None:
+                return None
+            names = [self.names[p] for p in self.pk_positions]
+            self._key_index = self.add_index("%s (primary key)" % self.name, names, unique=False, kind="primary key")
+        return self._key_index
+
+    def ordered_index(self, positions: Tuple[int, ...]) -> Optional[OrderedIndex]:
+        """An index whose entries come in the order of the columns at
+        ``positions``: its columns start with them, or are them followed by
+        the primary key (entries are ordered by value, then key); the
+        primary key's own, built on demand, when nothing else is."""
+        n = len(positions)
+        for index in self.indexes:
+            if index.ordered and (index.positions[:n] == positions or index.positions + self.pk_positions == positions):
+                return index
+        if positions == self.pk_positions:
+            return self.key_index()
+        return None
+
     @property
     def qualified_name(self) -> str:
         return "%s.%s" % (self.schema, self.name) if self.schema else self.name
 
     # -- integrity --------------------------------------------------------
-    def check_unique_in(self, index: HashIndex, row: Row, own_key: Any) -> None:
+    def check_unique_in(self, index: OrderedIndex, row: Row, own_key: Any) -> None:
         v = index.value_of(row)
         if index.has_null(v):
             return
-        hit = index.entries.get(v)
-        if hit is None:
-            return
-        if index.unique:
-            clash = hit != own_key
-        else:
-            clash = len(hit) > 1 or own_key not in hit
-        if clash:
+        assert index.entries is not None
+        hit = index.entries.get(v, MISSING)
+        if hit is not MISSING and hit != own_key:
             cols = ", ".join(
                 "%s.%s" % (self.name, self.names[p]) for p in index.positions
             )
@@ -277,7 +220,7 @@ class TableData:
             convert = self._converts[positions] = row_conversion(self.write_checks, positions)
             return convert
 
-    def touched_by(self, assigned: Any) -> Tuple[List[int], List[HashIndex], List[HashIndex], bool]:
+    def touched_by(self, assigned: Any) -> Tuple[List[int], List[OrderedIndex], List[OrderedIndex], bool]:
         """What writing the columns at ``assigned`` positions needs checked
         and re-indexed: NOT NULL positions, unique indexes, all indexes, and
         whether the primary key may move."""
@@ -362,6 +305,12 @@ class SequenceData:
             value = self.minvalue if self.increment > 0 else self.maxvalue
         self.current = value
         return value
+
+
+def _may_nan(type_: Any) -> bool:
+    from sqlalchemy import types as sqltypes
+
+    return isinstance(type_, (sqltypes.Float, sqltypes.Numeric))
 
 
 def _integer_range(type_: Any) -> Tuple[int, int]:

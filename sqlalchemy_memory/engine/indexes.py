@@ -1,0 +1,323 @@
+"""Ordered indexes: every index serves equality, ranges and ORDER BY.
+
+An index keeps its ``(value, row key)`` entries sorted in blocks of two
+parallel lists, values and keys (a B+-tree one level deep, as
+``sortedcontainers`` does it, but without a tuple per entry): about 16 bytes
+a row, the values and keys being the row's own objects.  Lookups are
+``bisect`` calls in C: one over the blocks' last entries, one inside a block.
+
+Writes append to a pending list and are merged, sorted in C, the next time
+the index is read or a row is removed from it: a bulk load costs two list
+appends a row per index, and single writes cost a ``bisect.insort`` at the
+next read.  NULL values of a one-column index are kept apart, as are float
+NaNs, which compare with nothing; in a composite value a NULL becomes
+``NULL``, sorting after every value, so a probe on the leading columns still
+finds the row.  A unique index also keeps a
+hash map value -> key for its constraint checks; its sorted entries are only
+built the first time a range or an ORDER BY asks for them.
+
+Values that do not compare with each other (a JSON column, say) leave the
+index *unordered*: ``ordered`` turns False and its readers scan instead.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from itertools import chain
+from operator import itemgetter
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+
+Row = Tuple[Any, ...]
+Position = Tuple[int, int]  # (block, offset in block)
+
+BLOCK = 1000  # entries per block; a block splits at twice that
+
+
+class _Extreme:
+    """Sorts below every value (``BOTTOM``), above every value (``NULL``, a
+    NULL inside a composite value) or above those too (``TOP``): bounds for
+    a prefix of a composite value, or for "any key with this value"."""
+
+    __slots__ = ("rank",)
+
+    def __init__(self, rank: int) -> None:
+        self.rank = rank
+
+    def __lt__(self, other: Any) -> bool:
+        if other.__class__ is _Extreme:
+            return self.rank < other.rank
+        return self.rank < 0
+
+    def __gt__(self, other: Any) -> bool:
+        if other.__class__ is _Extreme:
+            return self.rank > other.rank
+        return self.rank > 0
+
+    def __le__(self, other: Any) -> bool:
+        return not self > other
+
+    def __ge__(self, other: Any) -> bool:
+        return not self < other
+
+    def __eq__(self, other: Any) -> bool:
+        return other is self
+
+    def __hash__(self) -> int:
+        return self.rank
+
+    def __repr__(self) -> str:
+        return {-1: "BOTTOM", 1: "NULL", 2: "TOP"}[self.rank]
+
+
+BOTTOM = _Extreme(-1)
+NULL = _Extreme(1)
+TOP = _Extreme(2)
+
+
+class OrderedIndex:
+    """An index over the columns at ``positions`` of a table's rows."""
+
+    def __init__(self, name: str, positions: Tuple[int, ...], unique: bool, kind: str, may_nan: bool = False) -> None:
+        self.name = name
+        self.positions = positions
+        self.unique = unique
+        self.kind = kind  # "unique constraint", "index", "unique index", "foreign key", "primary key"
+        self.single = len(positions) == 1
+        self.value_of: Callable[[Row], Any] = itemgetter(*positions)
+        self.may_nan = may_nan and self.single
+        self.ordered = True  # False once two values failed to compare
+        # unique: value -> key, for constraint checks and FK lookups
+        self.entries: Optional[Dict[Any, Any]] = {} if unique else None
+        self.nulls: Dict[Any, None] = {}  # keys of rows with a NULL value (one column)
+        self.nullish = 0  # composite values holding a NULL
+        self.nans: Dict[Any, None] = {}  # keys of rows whose value is NaN
+        self._vals: List[List[Any]] = []
+        self._keys: List[List[Any]] = []
+        self._maxes: List[Tuple[Any, Any]] = []  # each block's last (value, key)
+        self._pending_vals: List[Any] = []
+        self._pending_keys: List[Any] = []
+        # a unique index on one column sorts its entries only once something
+        # needs them (its hash map holds every entry until then)
+        self._tracking = not (unique and self.single)
+
+    def __repr__(self) -> str:
+        return "<OrderedIndex %s %s>" % (self.name, self.positions)
+
+    # -- writes -----------------------------------------------------------
+    def has_null(self, v: Any) -> bool:
+        return v is None if self.single else None in v
+
+    def add(self, key: Any, row: Row) -> None:
+        v = self.value_of(row)
+        entries = self.entries
+        if self.single:
+            if v is None:
+                self.nulls[key] = None
+                return
+            if self.may_nan and v != v:
+                self.nans[key] = None
+                return
+        elif None in v:
+            v = tuple([NULL if x is None else x for x in v])
+            self.nullish += 1
+            entries = None  # NULLs never clash
+        if entries is not None:
+            entries[v] = key
+        if self._tracking:
+            self._pending_vals.append(v)
+            self._pending_keys.append(key)
+
+    def remove(self, key: Any, row: Row) -> None:
+        v = self.value_of(row)
+        entries = self.entries
+        if self.single:
+            if v is None:
+                self.nulls.pop(key, None)
+                return
+            if self.may_nan and v != v:
+                self.nans.pop(key, None)
+                return
+        elif None in v:
+            v = tuple([NULL if x is None else x for x in v])
+            self.nullish -= 1
+            entries = None
+        if entries is not None and entries.get(v) == key:
+            del entries[v]
+        if self._tracking and self.ordered:
+            pending = self._pending_keys
+            if pending and pending[-1] == key and self._pending_vals[-1] == v:
+                pending.pop()  # the row just added (an undone INSERT, say)
+                self._pending_vals.pop()
+                return
+            self._settle()
+            if self.ordered:
+                self._delete(v, key)
+
+    # -- the sorted entries -------------------------------------------------
+    def settled(self) -> bool:
+        """Merge pending writes; False when the index cannot order its values."""
+        if not self._tracking:
+            self._tracking = True
+            assert self.entries is not None
+            self._pending_vals = list(self.entries)
+            self._pending_keys = list(self.entries.values())
+        if self._pending_vals:
+            self._settle()
+        return self.ordered
+
+    def _settle(self) -> None:
+        pending_vals, pending_keys = self._pending_vals, self._pending_keys
+        if not pending_vals:
+            return
+        self._pending_vals, self._pending_keys = [], []
+        try:
+            if len(pending_vals) * 8 < self.size_sorted():
+                for v, k in sorted(zip(pending_vals, pending_keys)):
+                    self._insert(v, k)
+                return
+            entries = sorted(chain(self._entries(), zip(pending_vals, pending_keys)))
+        except TypeError:
+            self._unorder()
+            return
+        self._rebuild(entries)
+
+    def _entries(self) -> Iterator[Tuple[Any, Any]]:
+        for vals, keys in zip(self._vals, self._keys):
+            yield from zip(vals, keys)
+
+    def _rebuild(self, entries: List[Tuple[Any, Any]]) -> None:
+        self._vals, self._keys, self._maxes = [], [], []
+        for start in range(0, len(entries), BLOCK):
+            chunk = entries[start : start + BLOCK]
+            self._vals.append([v for v, _ in chunk])
+            self._keys.append([k for _, k in chunk])
+            self._maxes.append(chunk[-1])
+
+    def _unorder(self) -> None:
+        """Values that do not compare: readers scan from now on."""
+        self.ordered = False
+        self._vals, self._keys, self._maxes = [], [], []
+        self._pending_vals, self._pending_keys = [], []
+
+    def _insert(self, v: Any, k: Any) -> None:
+        maxes = self._maxes
+        if not maxes:
+            self._vals.append([v])
+            self._keys.append([k])
+            maxes.append((v, k))
+            return
+        i = bisect_left(maxes, (v, k))
+        if i == len(maxes):
+            i -= 1
+        vals, keys = self._vals[i], self._keys[i]
+        lo = bisect_left(vals, v)
+        hi = bisect_right(vals, v, lo)
+        j = bisect_left(keys, k, lo, hi) if lo != hi else lo
+        vals.insert(j, v)
+        keys.insert(j, k)
+        if j == len(vals) - 1:
+            maxes[i] = (v, k)
+        if len(vals) > 2 * BLOCK:
+            self._vals[i : i + 1] = [vals[:BLOCK], vals[BLOCK:]]
+            self._keys[i : i + 1] = [keys[:BLOCK], keys[BLOCK:]]
+            maxes[i : i + 1] = [(vals[BLOCK - 1], keys[BLOCK - 1]), (vals[-1], keys[-1])]
+
+    def _delete(self, v: Any, k: Any) -> None:
+        maxes = self._maxes
+        i = bisect_left(maxes, (v, k))
+        if i == len(maxes):
+            return
+        vals, keys = self._vals[i], self._keys[i]
+        lo = bisect_left(vals, v)
+        hi = bisect_right(vals, v, lo)
+        j = bisect_left(keys, k, lo, hi)
+        if j >= hi or keys[j] != k:
+            return
+        del vals[j]
+        del keys[j]
+        if not vals:
+            del self._vals[i], self._keys[i], maxes[i]
+        elif j == len(vals):
+            maxes[i] = (vals[-1], keys[-1])
+
+    def size_sorted(self) -> int:
+        return sum(map(len, self._keys))
+
+    # -- reads (call ``settled()`` first) -------------------------------------
+    def position(self, value: Any, after: bool) -> Position:
+        """Where the first entry ``> value`` (``after``) or ``>= value`` is."""
+        maxes = self._maxes
+        if after:
+            i = bisect_right(maxes, (value, TOP))
+            if i == len(maxes):
+                return i, 0
+            return i, bisect_right(self._vals[i], value)
+        i = bisect_left(maxes, (value, BOTTOM))
+        if i == len(maxes):
+            return i, 0
+        return i, bisect_left(self._vals[i], value)
+
+    def start(self) -> Position:
+        return 0, 0
+
+    def end(self) -> Position:
+        return len(self._maxes), 0
+
+    def count(self, first: Position, stop: Position) -> int:
+        (i, j), (i2, j2) = first, stop
+        if (i, j) >= (i2, j2):
+            return 0
+        if i == i2:
+            return j2 - j
+        keys = self._keys
+        return len(keys[i]) - j + sum(map(len, keys[i + 1 : i2])) + j2
+
+    def keys(self, first: Position, stop: Position, reverse: bool = False) -> Iterable[Any]:
+        """The row keys between two positions, in (value, key) order or its
+        reverse; lazily, block by block, so a LIMIT reads only what it needs."""
+        (i, j), (i2, j2) = first, stop
+        if (i, j) >= (i2, j2):
+            return ()
+        blocks = self._keys
+        if i == i2:
+            part = blocks[i][j:j2]
+            return part[::-1] if reverse else part
+        if not reverse:
+            return chain(blocks[i][j:], chain.from_iterable(blocks[i + 1 : i2]), blocks[i2][:j2] if j2 else ())
+        return chain(
+            blocks[i2][:j2][::-1] if j2 else (),
+            chain.from_iterable(reversed(b) for b in blocks[i2 - 1 : i : -1]),
+            blocks[i][j:][::-1],
+        )
+
+    def equal_keys(self, value: Any) -> Optional[List[Any]]:
+        """Keys of the rows whose value equals ``value``, in key order; None
+        when the index cannot answer."""
+        if self.has_null(value):
+            return []
+        entries = self.entries
+        if entries is not None:
+            try:
+                hit = entries.get(value)
+            except TypeError:  # an unhashable value
+                return None
+            return [] if hit is None else [hit]
+        if not self.settled():
+            return None
+        try:
+            return list(self.keys(self.position(value, False), self.position(value, True)))
+        except TypeError:
+            return None
+
+    def __contains__(self, value: Any) -> bool:
+        keys = self.equal_keys(value)
+        if keys is None:
+            raise TypeError("index %s cannot look up %r" % (self.name, value))
+        return bool(keys)
+
+    def first_value(self, reverse: bool) -> Any:
+        """The smallest (largest) non-NULL value, or None for no entry."""
+        if not self._vals:
+            return None
+        return self._vals[-1][-1] if reverse else self._vals[0][0]
+
