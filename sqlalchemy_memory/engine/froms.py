@@ -28,6 +28,11 @@ class Leaf:
 
     def __init__(self, from_: Any, positions: Dict[str, int], width: int, index: int) -> None:
         self.from_ = from_
+        # the entry scopes match columns against: unannotated, as ``Scope``
+        # deannotates a column's table (the ORM's FROM entries are annotated,
+        # its columns not always; otherwise an alias of the same table, which
+        # proxies the column, would claim it)
+        self.source: Any = _plain(from_)
         self.positions = positions  # column name -> position within the leaf
         self.width = width
         self.index = index
@@ -58,6 +63,32 @@ class Tree:
         return self.left.leaves() + self.right.leaves()
 
 
+class JoinAlias:
+    """``join.alias("name")``: its rows are the join's, its columns the
+    join's columns in order; each maps to one leaf's column.  A name two of
+    them share is left out: it would be ambiguous in SQL too."""
+
+    def __init__(self, from_: Any, join: Any) -> None:
+        self.source = _plain(from_)
+        if len(from_.c) != len(join.c):
+            raise unsupported(from_, "alias of a join with %d columns over %d" % (len(from_.c), len(join.c)))
+        names = [c.name for c in from_.c]
+        self.columns = [
+            (name, _plain(c.table), c.name) for name, c in zip(names, join.c) if names.count(name) == 1
+        ]
+
+    def positions(self, leaves: Sequence[Leaf], base: int) -> Dict[str, int]:
+        """Name -> position of the columns whose leaf is among ``leaves``
+        (positions relative to ``base``)."""
+        by_source = {id(leaf.source): leaf for leaf in leaves}
+        out: Dict[str, int] = {}
+        for name, table, column in self.columns:
+            leaf = by_source.get(id(table))
+            if leaf is not None and column in leaf.positions:
+                out[name] = leaf.offset - base + leaf.positions[column]
+        return out
+
+
 PlanQuery = Callable[[Any, Scope, bool], Any]  # (selectable, enclosing scope, asfrom) -> plan
 
 
@@ -68,12 +99,15 @@ def plan_froms(froms: Sequence[Any], scope: Scope, conjuncts: List[Any], rt: Run
     if not froms:
         return None, conjuncts, 0
     leaves: List[Leaf] = []
-    trees = [_tree(f, scope, rt, plan_query, leaves) for f in froms]
+    aliases: List[JoinAlias] = []
+    trees = [_tree(f, scope, rt, plan_query, leaves, aliases) for f in froms]
     offset = 0
     for leaf in leaves:
         leaf.offset = offset
         offset += leaf.width
-        scope.sources.append((leaf.from_, {k: v + offset - leaf.width for k, v in leaf.positions.items()}))
+        scope.sources.append((leaf.source, {k: v + offset - leaf.width for k, v in leaf.positions.items()}))
+    for alias in aliases:
+        scope.sources.append((alias.source, alias.positions(leaves, 0)))
     for t in trees:
         _mark_preserved(t, True)
     rest = []
@@ -85,7 +119,7 @@ def plan_froms(froms: Sequence[Any], scope: Scope, conjuncts: List[Any], rt: Run
                 leaf.pushed.append(c)
                 continue
         rest.append(c)
-    planner = _Builder(scope, rt, leaves, plan_query)
+    planner = _Builder(scope, rt, leaves, aliases, plan_query)
     node = planner.node(trees[0])
     for t in trees[1:]:
         right = planner.node(t)
@@ -102,12 +136,20 @@ def _span(trees: List[Tree], upto: Tree) -> List[Leaf]:
     return out
 
 
-def _tree(from_: Any, scope: Scope, rt: Runtime, plan_query: PlanQuery, leaves: List[Leaf]) -> Tree:
+def _tree(from_: Any, scope: Scope, rt: Runtime, plan_query: PlanQuery, leaves: List[Leaf],
+          aliases: List[JoinAlias]) -> Tree:
+    from_ = _ungrouped(from_)  # ``(a JOIN b)`` nested in a join
     name = from_.__visit_name__
     if name == "join":
-        left = _tree(from_.left, scope, rt, plan_query, leaves)
-        right = _tree(from_.right, scope, rt, plan_query, leaves)
+        left = _tree(from_.left, scope, rt, plan_query, leaves, aliases)
+        right = _tree(from_.right, scope, rt, plan_query, leaves, aliases)
         return Tree(join=from_, left=left, right=right)
+    if name == "alias" and _ungrouped(from_.element).__visit_name__ == "join":
+        # planned as the join itself, so its equalities stay hash-join keys
+        join = _ungrouped(from_.element)
+        tree = _tree(join, scope, rt, plan_query, leaves, aliases)
+        aliases.append(JoinAlias(from_, join))
+        return tree
     if name == "cte":
         working = _working_table(from_, scope)
         if working is not None:
@@ -145,7 +187,7 @@ def _tree(from_: Any, scope: Scope, rt: Runtime, plan_query: PlanQuery, leaves: 
             leaves.append(leaf)
             return Tree(leaf=leaf)
         plan = plan_query(target, scope, True)
-        leaf = Leaf(from_, _column_positions(from_), plan.width, len(leaves))
+        leaf = Leaf(from_, _derived_positions(from_, target, scope), plan.width, len(leaves))
         leaf.plan = plan
     else:
         raise unsupported(from_, "FROM %s" % name)
@@ -201,6 +243,45 @@ def _column_positions(from_: Any) -> Dict[str, int]:
     return positions
 
 
+def _derived_positions(from_: Any, target: Any, scope: Scope) -> Dict[str, int]:
+    """Column positions of a derived table.  An ORM select is planned as the
+    Core select its compile produced, whose columns may differ from the
+    ``.c`` the outer query reads (an entity over a polymorphic join lists a
+    column once where ``.c`` repeats it): each ``.c`` column is placed where
+    the column it proxies is in that select, else by its label name."""
+    from .select import _recorded_state  # select.py imports this module
+
+    inner = target.element if target.__visit_name__ in ("alias", "subquery", "cte") else target
+    recorded = _recorded_state(inner, scope.ctx.compiled) if inner.__visit_name__ == "select" else None
+    if recorded is None or recorded[0].statement is inner:
+        return _column_positions(from_)
+    by_column: Dict[Any, int] = {}
+    by_name: Dict[str, int] = {}
+    for i, (name, proxy_name, fallback, column, _) in enumerate(recorded[0].statement._generate_columns_plus_names(True)):
+        by_column.setdefault(_plain(column), i)
+        for label in (fallback, name, proxy_name):
+            if label is not None:
+                by_name.setdefault(label, i)
+    positions: Dict[str, int] = {}
+    for c in from_.c:
+        found = by_column.get(_plain(c._proxies[0])) if c._proxies else None
+        if found is None:
+            found = by_name.get(c.name)
+        if found is not None:
+            positions.setdefault(c.name, found)
+    return positions
+
+
+def _plain(element: Any) -> Any:
+    return element._deannotate() if hasattr(element, "_deannotate") else element
+
+
+def _ungrouped(from_: Any) -> Any:
+    while from_.__visit_name__ == "grouping":
+        from_ = from_.element
+    return from_
+
+
 def _mark_preserved(tree: Tree, preserved: bool) -> None:
     if tree.leaf is not None:
         tree.leaf.preserved = preserved
@@ -241,14 +322,17 @@ def _refs(expr: Any, scope: Scope, leaves: List[Leaf]) -> Optional[Set[int]]:
     return found
 
 
-def _local_scope(scope: Scope, leaves: Sequence[Leaf]) -> Scope:
+def _local_scope(scope: Scope, leaves: Sequence[Leaf], aliases: Sequence[JoinAlias] = ()) -> Scope:
     """A scope over ``leaves`` only, positions relative to the first (plus
-    the enclosing scopes, for correlated references)."""
+    the enclosing scopes, for correlated references); ``aliases`` of joins
+    reach the columns of theirs that are among ``leaves``."""
     base = leaves[0].offset if leaves else 0
     local = Scope(scope.compiled, store=scope.store, parent=scope.parent, ctx=scope.ctx)
     local.owner = scope  # reading an enclosing row makes ``scope`` correlated
     for leaf in leaves:
-        local.sources.append((leaf.from_, {k: v + leaf.offset - base for k, v in leaf.positions.items()}))
+        local.sources.append((leaf.source, {k: v + leaf.offset - base for k, v in leaf.positions.items()}))
+    for alias in aliases:
+        local.sources.append((alias.source, alias.positions(leaves, base)))
     return local
 
 
@@ -260,17 +344,18 @@ def _try_compile(expr: Any, scope: Scope) -> Optional[Fn]:
 
 
 class _Builder:
-    def __init__(self, scope: Scope, rt: Runtime, leaves: List[Leaf], plan_query: PlanQuery) -> None:
+    def __init__(self, scope: Scope, rt: Runtime, leaves: List[Leaf], aliases: List[JoinAlias], plan_query: PlanQuery) -> None:
         self.scope = scope
         self.rt = rt
         self.leaves = leaves
+        self.aliases = aliases
         self.plan_query = plan_query
 
     def _lateral(self, leaf: Leaf) -> Node:
         """A LATERAL subquery: planned in a scope holding the FROM entries
         before it, whose row it reads as an enclosing row (``row_key``)."""
         before = self.leaves[: leaf.index]
-        outer = _local_scope(self.scope, before)
+        outer = _local_scope(self.scope, before, self.aliases)
         outer.asfrom_froms = self.scope.asfrom_froms
         outer.correlate_froms = self.scope.correlate_froms
         plan = self.plan_query(leaf.lateral, outer, False)
@@ -292,7 +377,7 @@ class _Builder:
         return node
 
     def _leaf(self, leaf: Leaf) -> Node:
-        local = _local_scope(self.scope, [leaf])
+        local = _local_scope(self.scope, [leaf], self.aliases)
         conjuncts = leaf.pushed
         if leaf.lateral is not None:
             node: Node = self._lateral(leaf)
@@ -323,8 +408,8 @@ class _Builder:
             return self._lateral_join(left, right, lateral, kind, on, left_span), where
         if any(l.row_key is not None for l in right_leaves):
             raise unsupported(right_tree.leaves()[0].from_, "LATERAL nested inside the right side of a join")
-        left_scope = _local_scope(self.scope, left_span)
-        right_scope = _local_scope(self.scope, right_leaves)
+        left_scope = _local_scope(self.scope, left_span, self.aliases)
+        right_scope = _local_scope(self.scope, right_leaves, self.aliases)
         lkeys: List[Fn] = []
         rkeys: List[Fn] = []
         residual: List[Any] = []
@@ -374,7 +459,7 @@ class _Builder:
                 else:
                     keep.append(c)
             residual = keep
-        both = _local_scope(self.scope, left_span + right_leaves)
+        both = _local_scope(self.scope, left_span + right_leaves, self.aliases)
         residual_fn = nulls.sql_and([compile_expr(c, both) for c in residual]) if residual else None
         left_key = right_key = None
         if lkeys:
@@ -390,7 +475,7 @@ class _Builder:
             raise unsupported(leaf.from_, "LATERAL not joined to everything before it")
         if kind not in ("inner", "left"):
             raise unsupported(leaf.from_, "LATERAL in a FULL OUTER JOIN")
-        both = _local_scope(self.scope, left_span + [leaf])
+        both = _local_scope(self.scope, left_span + [leaf], self.aliases)
         on_fn = nulls.sql_and([compile_expr(c, both) for c in on]) if on else None
         assert leaf.row_key is not None
         return LateralJoinNode(left, right, kind, on_fn, leaf.row_key)
