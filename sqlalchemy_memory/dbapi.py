@@ -9,7 +9,11 @@ SQL strings reach :meth:`Cursor.execute` only from ``exec_driver_sql()``,
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
+import datetime
+import time
+from typing import Any, Callable, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from sqlalchemy.sql import sqltypes
 
 from .engine.errors import (
     DatabaseError,
@@ -31,6 +35,17 @@ __all__ = [
     "threadsafety",
     "paramstyle",
     "Binary",
+    "Date",
+    "Time",
+    "Timestamp",
+    "DateFromTicks",
+    "TimeFromTicks",
+    "TimestampFromTicks",
+    "STRING",
+    "BINARY",
+    "NUMBER",
+    "DATETIME",
+    "ROWID",
     "connect",
     "Connection",
     "Cursor",
@@ -50,8 +65,105 @@ apilevel = "2.0"
 threadsafety = 2  # connections may be shared between threads, not cursors
 paramstyle = "named"
 Binary = bytes
+Date = datetime.date
+Time = datetime.time
+Timestamp = datetime.datetime
+
+
+def DateFromTicks(ticks: float) -> datetime.date:  # noqa: N802 - PEP 249 names
+    return Date(*time.localtime(ticks)[:3])
+
+
+def TimeFromTicks(ticks: float) -> datetime.time:  # noqa: N802
+    return Time(*time.localtime(ticks)[3:6])
+
+
+def TimestampFromTicks(ticks: float) -> datetime.datetime:  # noqa: N802
+    return Timestamp(*time.localtime(ticks)[:6])
+
+
+class DBAPITypeObject:
+    """A PEP 249 type object: equal to each type code of its group, so
+    ``cursor.description[i][1] == NUMBER`` tells a column's kind."""
+
+    def __init__(self, name: str, *codes: str) -> None:
+        self.name = name
+        self.codes: FrozenSet[str] = frozenset(codes)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DBAPITypeObject):
+            return other is self
+        return other in self.codes
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.codes))
+
+    def __repr__(self) -> str:
+        return "<memory DBAPI type %s>" % self.name
+
+
+# type codes, as ``cursor.description`` reports them, by group
+STRING = DBAPITypeObject("STRING", "VARCHAR", "TEXT", "ENUM")
+BINARY = DBAPITypeObject("BINARY", "BYTEA")
+NUMBER = DBAPITypeObject("NUMBER", "INTEGER", "NUMERIC", "FLOAT", "BOOLEAN")
+DATETIME = DBAPITypeObject("DATETIME", "TIMESTAMP", "DATE", "TIME", "INTERVAL")
+ROWID = DBAPITypeObject("ROWID", "ROWID")  # no column reports it: rows are keyed by primary key
+
+# SQLAlchemy type -> type code; the first class a type is an instance of wins
+# (Enum before String, Float and Boolean before what they derive from).
+_TYPE_CODES: Tuple[Tuple[type, str], ...] = (
+    (sqltypes.Enum, "ENUM"),
+    (sqltypes.Text, "TEXT"),
+    (sqltypes.String, "VARCHAR"),
+    (sqltypes.Boolean, "BOOLEAN"),
+    (sqltypes.Integer, "INTEGER"),
+    (sqltypes.Float, "FLOAT"),
+    (sqltypes.Numeric, "NUMERIC"),
+    (sqltypes.LargeBinary, "BYTEA"),
+    (sqltypes.DateTime, "TIMESTAMP"),
+    (sqltypes.Date, "DATE"),
+    (sqltypes.Time, "TIME"),
+    (sqltypes.Interval, "INTERVAL"),
+    (sqltypes.JSON, "JSON"),
+    (sqltypes.Uuid, "UUID"),
+    (sqltypes.ARRAY, "ARRAY"),
+)
+
+
+def type_code(type_: Any) -> Optional[str]:
+    """The type code of a result column of SQLAlchemy type ``type_``; None
+    when the type is unknown (``NullType``), as SQLite reports it."""
+    while isinstance(type_, sqltypes.TypeDecorator) and not isinstance(type_, sqltypes.Emulated):
+        type_ = type_.impl_instance  # a user's wrapper; not Interval, stored natively
+    for cls, code in _TYPE_CODES:
+        if isinstance(type_, cls):
+            return code
+    return None
+
 
 Description = Tuple[Tuple[str, Any, None, None, None, None, None], ...]
+_DESCRIPTION_ATTRIBUTE = "_memory_description"
+
+
+def typed_description(compiled: Any, description: Optional[Description]) -> Optional[Description]:
+    """``description`` (names only, from the plan) with each column's type
+    code, from the compiled statement's result columns; kept on the compiled
+    object beside the plan the description came from."""
+    if description is None:
+        return None
+    cached = compiled.__dict__.get(_DESCRIPTION_ATTRIBUTE)
+    if cached is not None and cached[0] is description:
+        return cached[1]  # type: ignore[no-any-return]
+    columns = compiled._result_columns
+    if len(columns) == len(description):
+        typed = tuple((d[0], type_code(rc[3])) + tuple(d[2:]) for d, rc in zip(description, columns))
+    else:
+        typed = description
+    compiled.__dict__[_DESCRIPTION_ATTRIBUTE] = (description, typed)
+    return typed  # type: ignore[return-value]
 
 
 class Connection:
@@ -116,6 +228,11 @@ class Cursor:
         self._pos = 0
         self.rowcount = rowcount
         self.lastrowid = lastrowid
+
+    def _set_compiled_result(self, compiled: Any, outcome: Tuple[Optional[Description], List[Tuple[Any, ...]], int, Optional[int]]) -> None:
+        """A compiled statement's result, the description typed from it."""
+        description, rows, rowcount, lastrowid = outcome
+        self._set_result(typed_description(compiled, description), rows, rowcount, lastrowid)
 
     # -- PEP 249 ------------------------------------------------------------
     def execute(self, operation: str, parameters: Any = None) -> "Cursor":

@@ -65,9 +65,10 @@ position, a construct not supported raises ``NotSupportedError`` quoting it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from types import ModuleType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import exc, types as sqltypes
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
@@ -83,6 +84,20 @@ from .engine.store import Store, named_store
 from .reflection import MemoryReflection
 
 _LITERALS_KEY = "\x00literal_execute"
+
+# The name SQLAlchemy gives the store's default schema (the one tables without
+# ``schema=`` live in, ``None`` inside the engine): as in PostgreSQL.
+DEFAULT_SCHEMA = "public"
+
+
+def translate_map(options: Mapping[str, Any]) -> Optional[Mapping[Optional[str], Optional[str]]]:
+    """The execution's ``schema_translate_map`` as the engine reads it: a
+    schema translated to the default schema's name (or to None) is the
+    default schema, ``None``."""
+    schema_map = options.get("schema_translate_map")
+    if schema_map and DEFAULT_SCHEMA in schema_map.values():
+        return {k: (None if v == DEFAULT_SCHEMA else v) for k, v in schema_map.items()}
+    return schema_map
 
 
 class MemoryCompiler(compiler.SQLCompiler):
@@ -250,7 +265,7 @@ class MemoryExecutionContext(default.DefaultExecutionContext):
 
     def fire_sequence(self, seq: Any, type_: Any) -> Any:
         dialect: MemoryDialect = self.dialect  # type: ignore[assignment]
-        schema_map = self.execution_options.get("schema_translate_map") or {}
+        schema_map = translate_map(self.execution_options) or {}
         data = dialect.store.sequences.get((schema_map.get(seq.schema, seq.schema), seq.name))
         if data is None:
             raise exc.OperationalError(None, None, memory_dbapi.OperationalError("no such sequence: %s" % seq.name))
@@ -333,6 +348,11 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
             opts["foreign_keys"] = _flag(url, "foreign_keys")
         return [], opts
 
+    def _get_default_schema_name(self, connection: Any) -> str:
+        # SQLAlchemy renders it where a schema_translate_map sends a schema
+        # to None; with no name it cannot (CompileError)
+        return DEFAULT_SCHEMA
+
     def get_isolation_level_values(self, dbapi_conn: Any) -> Sequence[str]:
         return list(self._isolation_levels)
 
@@ -391,12 +411,12 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         if "_memory_plan" not in compiled.__dict__ and self._execute_unplanned(cursor, context, params_list):
             return
         store = txn.store
-        rt = Runtime(store, txn, context.execution_options.get("schema_translate_map"))
+        rt = Runtime(store, txn, translate_map(context.execution_options))
         if context._expanded_parameters:
             params_list = [_unexpand(compiled, context, params_list[0])]
-        with store.latch:
+        with store.latch, _engine_faults(compiled):
             outcome = planner.run_compiled(compiled, rt, params_list)
-        cursor._set_result(*outcome)
+        cursor._set_compiled_result(compiled, outcome)
 
     def _execute_unplanned(self, cursor: Any, context: Any, params_list: Sequence[Any]) -> bool:
         """SQL text and DDL, which have no cached plan; True when done."""
@@ -411,12 +431,28 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
             return True
         if context.isddl:
             txn = cursor.connection.txn
-            rt = Runtime(txn.store, txn, context.execution_options.get("schema_translate_map"))
-            with txn.store.latch:
+            rt = Runtime(txn.store, txn, translate_map(context.execution_options))
+            with txn.store.latch, _engine_faults(compiled):
                 planner.run_ddl(compiled.statement, rt)
             cursor._set_result(None, [], -1)
             return True
         return False
+
+
+@contextlib.contextmanager
+def _engine_faults(compiled: Any) -> Iterator[None]:
+    """A Python error the engine did not mean to raise (a bug: IndexError,
+    KeyError, AttributeError, a failed assertion) becomes the DBAPI's
+    InternalError naming the statement, so SQLAlchemy wraps it as
+    ``sqlalchemy.exc.InternalError`` like any database error."""
+    try:
+        yield
+    except (LookupError, AttributeError, AssertionError) as err:
+        statement = compiled.statement
+        what = type(statement).__name__ if statement is not None else "statement"
+        raise memory_dbapi.InternalError(
+            "the memory dialect failed on this %s: %s: %s" % (what, type(err).__name__, err)
+        ) from err
 
 
 def _flag(url: Any, name: str) -> bool:

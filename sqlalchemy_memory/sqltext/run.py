@@ -88,7 +88,7 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
             cursor._set_result(None, [], 0)
             return
         outcome = planner.run_compiled(compiled, rt, [compiled.construct_params(v) for v in values])
-    cursor._set_result(*outcome)
+    cursor._set_compiled_result(compiled, outcome)
 
 
 def _keep_definition(element: Any, rt: Runtime) -> None:
