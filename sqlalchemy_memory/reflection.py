@@ -20,6 +20,7 @@ from sqlalchemy.engine import reflection
 from sqlalchemy.schema import CheckConstraint, Table, UniqueConstraint
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.base import _NoneName
+from sqlalchemy.sql.sqltypes import Emulated
 from sqlalchemy.types import SchemaType, TypeDecorator
 
 from .engine.store import TableData
@@ -368,8 +369,10 @@ def _referred(store: Any, elements: List[Any]) -> Tuple[Optional[str], str, List
 
 
 def _reflected_type(type_: Any) -> Any:
-    """The database-level type; a fresh copy where types bind to a table."""
-    while isinstance(type_, TypeDecorator):
+    """The database-level type; a fresh copy where types bind to a table.
+    SQLAlchemy's own emulated types (``Interval``) are stored natively, so
+    they are not unwrapped like a user's ``TypeDecorator``."""
+    while isinstance(type_, TypeDecorator) and not isinstance(type_, Emulated):
         type_ = type_.impl_instance
     if isinstance(type_, SchemaType):
         type_ = type_.copy()
@@ -377,20 +380,21 @@ def _reflected_type(type_: Any) -> Any:
 
 
 def _identity(identity: Any, type_: Any = None) -> Dict[str, Any]:
-    # the effective options, defaults included, as PostgreSQL reports them
+    """The effective options, defaults included, as PostgreSQL reports
+    them: without Oracle's ``on_null`` and ``order``, which SQLAlchemy 2.1
+    deprecates as ``Identity()`` arguments (reflection passes the dict to
+    ``Identity(**options)``)."""
     from .engine.store import SequenceData
 
     counter = SequenceData(identity, type_)
     out: Dict[str, Any] = {
         "always": bool(identity.always),
-        "on_null": bool(getattr(identity, "on_null", None)),
         "start": counter.start,
         "increment": counter.increment,
         "minvalue": counter.minvalue,
         "maxvalue": counter.maxvalue,
         "cycle": bool(identity.cycle),
         "cache": identity.cache if identity.cache is not None else 1,
-        "order": bool(identity.order),
     }
     for key in ("nominvalue", "nomaxvalue"):
         value = getattr(identity, key, None)
