@@ -519,12 +519,15 @@ class PolymorphicSelectableTest(_PairTest):
 
         cls.pair = _Pair(Base, rows)
 
-    def test_self_join_in_a_subquery(self) -> None:
+    @pytest.mark.parametrize("realiased", [False, True], ids=["subquery", "alias-of-subquery"])
+    def test_self_join_in_a_subquery(self, realiased: bool) -> None:
         Person = self.Person
 
         def run(s: Session) -> Any:
             other = aliased(Person)
             subq = select(Person, other).where(Person.team == other.team, Person.id > other.id).subquery()
+            if realiased:
+                subq = subq.alias("again")
             first, second = aliased(Person, subq), aliased(other, subq)
             rows = s.execute(select(first, second).order_by(first.id, second.id)).unique().all()
             return [_values(tuple(row)) for row in rows]

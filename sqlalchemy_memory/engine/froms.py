@@ -248,7 +248,8 @@ def _derived_positions(from_: Any, target: Any, scope: Scope) -> Dict[str, int]:
     Core select its compile produced, whose columns may differ from the
     ``.c`` the outer query reads (an entity over a polymorphic join lists a
     column once where ``.c`` repeats it): each ``.c`` column is placed where
-    the column it proxies is in that select, else by its label name."""
+    the column it proxies (through aliases of the subquery too) is in that
+    select, else by its label name."""
     from .select import _recorded_state  # select.py imports this module
 
     inner = target.element if target.__visit_name__ in ("alias", "subquery", "cte") else target
@@ -264,7 +265,11 @@ def _derived_positions(from_: Any, target: Any, scope: Scope) -> Dict[str, int]:
                 by_name.setdefault(label, i)
     positions: Dict[str, int] = {}
     for c in from_.c:
-        found = by_column.get(_plain(c._proxies[0])) if c._proxies else None
+        found = None
+        proxied = c
+        while found is None and proxied._proxies:  # through aliases of the subquery
+            proxied = proxied._proxies[0]
+            found = by_column.get(_plain(proxied))
         if found is None:
             found = by_name.get(c.name)
         if found is not None:
