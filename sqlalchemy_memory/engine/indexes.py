@@ -93,7 +93,8 @@ class OrderedIndex:
         self.nans: Dict[Any, None] = {}  # keys of rows whose value is NaN
         self._vals: List[List[Any]] = []
         self._keys: List[List[Any]] = []
-        self._maxes: List[Tuple[Any, Any]] = []  # each block's last (value, key)
+        self._maxes: List[Tuple[Any, Any]] = []  # each block's last (value, key), for writes
+        self._maxvals: List[Any] = []  # each block's last value, for reads (compared in C)
         self._pending_vals: List[Any] = []
         self._pending_keys: List[Any] = []
         # a unique index on one column sorts its entries only once something
@@ -192,12 +193,18 @@ class OrderedIndex:
             self._vals.append([v for v, _ in chunk])
             self._keys.append([k for _, k in chunk])
             self._maxes.append(chunk[-1])
+        self._maxvals = [v for v, _ in self._maxes]
 
     def _unorder(self) -> None:
         """Values that do not compare: readers scan from now on."""
         self.ordered = False
-        self._vals, self._keys, self._maxes = [], [], []
+        self._vals, self._keys, self._maxes, self._maxvals = [], [], [], []
         self._pending_vals, self._pending_keys = [], []
+
+    def _set_max(self, i: int) -> None:
+        vals, keys = self._vals[i], self._keys[i]
+        self._maxes[i] = (vals[-1], keys[-1])
+        self._maxvals[i] = vals[-1]
 
     def _insert(self, v: Any, k: Any) -> None:
         maxes = self._maxes
@@ -205,6 +212,7 @@ class OrderedIndex:
             self._vals.append([v])
             self._keys.append([k])
             maxes.append((v, k))
+            self._maxvals.append(v)
             return
         i = bisect_left(maxes, (v, k))
         if i == len(maxes):
@@ -216,11 +224,12 @@ class OrderedIndex:
         vals.insert(j, v)
         keys.insert(j, k)
         if j == len(vals) - 1:
-            maxes[i] = (v, k)
+            self._set_max(i)
         if len(vals) > 2 * BLOCK:
             self._vals[i : i + 1] = [vals[:BLOCK], vals[BLOCK:]]
             self._keys[i : i + 1] = [keys[:BLOCK], keys[BLOCK:]]
-            maxes[i : i + 1] = [(vals[BLOCK - 1], keys[BLOCK - 1]), (vals[-1], keys[-1])]
+            maxes.insert(i, (vals[BLOCK - 1], keys[BLOCK - 1]))
+            self._maxvals.insert(i, vals[BLOCK - 1])
 
     def _delete(self, v: Any, k: Any) -> None:
         maxes = self._maxes
@@ -236,9 +245,9 @@ class OrderedIndex:
         del vals[j]
         del keys[j]
         if not vals:
-            del self._vals[i], self._keys[i], maxes[i]
+            del self._vals[i], self._keys[i], maxes[i], self._maxvals[i]
         elif j == len(vals):
-            maxes[i] = (vals[-1], keys[-1])
+            self._set_max(i)
 
     def size_sorted(self) -> int:
         return sum(map(len, self._keys))
@@ -246,16 +255,56 @@ class OrderedIndex:
     # -- reads (call ``settled()`` first) -------------------------------------
     def position(self, value: Any, after: bool) -> Position:
         """Where the first entry ``> value`` (``after``) or ``>= value`` is."""
-        maxes = self._maxes
+        maxvals = self._maxvals
         if after:
-            i = bisect_right(maxes, (value, TOP))
-            if i == len(maxes):
+            i = bisect_right(maxvals, value)
+            if i == len(maxvals):
                 return i, 0
             return i, bisect_right(self._vals[i], value)
-        i = bisect_left(maxes, (value, BOTTOM))
-        if i == len(maxes):
+        i = bisect_left(maxvals, value)
+        if i == len(maxvals):
             return i, 0
         return i, bisect_left(self._vals[i], value)
+
+    def equal_span(self, value: Any) -> Tuple[Position, Position]:
+        """``(position(value, False), position(value, True))``, usually with
+        one search of the blocks: a run of equal values mostly ends inside
+        the block it starts in."""
+        maxvals = self._maxvals
+        i = bisect_left(maxvals, value)
+        if i == len(maxvals):
+            return (i, 0), (i, 0)
+        vals = self._vals[i]
+        j = bisect_left(vals, value)
+        if vals[-1] != value:
+            return (i, j), (i, bisect_right(vals, value, j))
+        return (i, j), self.position(value, True)
+
+    def advance(self, first: Position, stop: Position, n: int, reverse: bool) -> Tuple[Position, Position]:
+        """The span with its first ``n`` entries (its last, ``reverse``)
+        dropped: an OFFSET skipped by counting block lengths."""
+        keys = self._keys
+        if not reverse:
+            i, j = first
+            while n and (i, j) < stop:
+                here = len(keys[i]) - j
+                if n < here:
+                    j += n
+                    break
+                n -= here
+                i, j = i + 1, 0
+            return min((i, j), stop), stop
+        i, j = stop
+        while n and first < (i, j):
+            if j == 0:
+                i -= 1
+                j = len(keys[i])
+            if n < j:
+                j -= n
+                break
+            n -= j
+            j = 0
+        return first, max((i, j), first)
 
     def start(self) -> Position:
         return 0, 0

@@ -127,9 +127,11 @@ class Probe:
         self.values: Optional[Fn] = None
         self.null = False
         self.like: Optional[Fn] = None
+        self.simple = False  # ``column = value`` on a one-column index
         self.used: List[Any] = []  # the conjuncts answered
         self.rest: Optional[Fn] = None
         self.labels: List[str] = []
+        self._found: Tuple[Any, int, Optional[OrderedIndex]] = (None, -1, None)  # (table, index_version, index)
 
     @property
     def depth(self) -> int:
@@ -138,10 +140,36 @@ class Probe:
         return len(self.eq) + (1 if ranged else 0)
 
     def index(self, td: Any) -> Optional[OrderedIndex]:
-        index = td.key_index() if self.primary else td.index_on(self.positions)
+        """The index, ready to read (None: it cannot order its values);
+        looked up once per change of the table's indexes."""
+        found = self._found
+        if found[0] is td and found[1] == td.index_version:
+            index = found[2]
+        else:
+            index = td.key_index() if self.primary else td.index_on(self.positions)
+            self._found = (td, td.index_version, index)
         if index is None or not index.settled():
             return None
         return index
+
+    def measure(self, index: OrderedIndex, params: Any) -> Optional[Tuple[Spans, int]]:
+        """``(spans, how many entries they hold)``, or None when the index
+        cannot compare the bound values."""
+        if self.simple:  # the commonest probe: column = value, one column
+            value = self.eq[0]((), params)
+            if value is None:
+                return [], 0
+            try:
+                span = index.equal_span(value)
+            except (TypeError, ArithmeticError):
+                return None
+            return [span], index.count(*span)
+        if self.null:
+            return [], len(index.nulls)
+        spans = self.spans(index, params)
+        if spans is None:
+            return None
+        return spans, sum([index.count(a, b) for a, b in spans])
 
     def spans(self, index: OrderedIndex, params: Any) -> Optional[Spans]:
         """Position ranges of the matching entries, in index order; None
@@ -236,30 +264,21 @@ class TableAccess(Source):
 
     # -- choosing -------------------------------------------------------------
     def _choose(self, rt: Runtime, params: Any) -> Tuple[Any, Optional[Tuple[Probe, OrderedIndex, Spans, int]]]:
-        """``(view, best probe or None)``; a probe only while this connection
-        sees the rows the indexes hold."""
+        """``(view, (probe, index, spans, entries) or None to scan)``: the
+        probe reading the fewest entries, if fewer than most of the table,
+        while this connection sees the rows the indexes hold."""
         td = rt.table(self.ref)
         view = rt.txn.view(td)
-        if not self.probes or view is not td.rows:
-            return view, None
         best = None
-        for probe in self.probes:
-            index = probe.index(td)
-            if index is None:
-                continue
-            if probe.null:
-                count = len(index.nulls)
-                spans: Spans = []
-            else:
-                found = probe.spans(index, params)
-                if found is None:
+        if view is td.rows:
+            most = len(view) * 0.8
+            for probe in self.probes:
+                index = probe.index(td)
+                if index is None:
                     continue
-                spans = found
-                count = sum(index.count(a, b) for a, b in spans)
-            if best is None or count < best[3]:
-                best = (probe, index, spans, count)
-        if best is not None and best[3] > len(view) * 0.8:
-            best = None  # most of the table: a scan costs less
+                measured = probe.measure(index, params)
+                if measured is not None and measured[1] <= most and (best is None or measured[1] < best[3]):
+                    best = (probe, index, measured[0], measured[1])
         if rt.trace is not None:
             rt.trace.append("%s: %s" % (self.ref.name, "SCAN, %d rows" % len(view) if best is None else "%s, %d entries" % (best[0].explain(), best[3])))
         return view, best
@@ -297,7 +316,17 @@ class TableAccess(Source):
         return [r for r in found if rest(r, params)]
 
     def iter_rows(self, rt: Runtime, params: Any) -> Iterator[Row]:
-        return (r for _, r in self.iter_items(rt, params))
+        view, chosen = self._choose(rt, params)
+        if chosen is None:
+            where = self.where
+            if where is None:
+                return iter(view.values())
+            return (r for r in view.values() if where(r, params))
+        rows = map(view.__getitem__, self._probe_keys(chosen))
+        rest = chosen[0].rest
+        if rest is None:
+            return rows
+        return (r for r in rows if rest(r, params))
 
     def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
         return list(self.iter_items(rt, params))
@@ -549,6 +578,7 @@ def access_path(ref: TableRef, td: Any, conjuncts: List[Any], scope: Scope, rt: 
         # a LIKE prefix only narrows the range (the last term used): the
         # LIKE is checked again
         probe.rest = rest_of(probe.used[:-1] if probe.like is not None else probe.used)
+        probe.simple = len(positions) == 1 and probe.depth == 1 and len(probe.eq) == 1
         probe.labels = [labels[id(c)] for c in probe.used]
         probes.append(probe)
     where = nulls.sql_and(list(fns.values())) if fns else None
