@@ -14,7 +14,8 @@ compared (outside the timed blocks) so neither can do less work.
 
 Run:  python bench/shapes.py [--sizes 2000,20000,100000,500000] [--api core,orm]
       [--repeat 3] [--shapes NAME,...] [--markdown|--json] [--chart out.svg]
-      python bench/shapes.py --from-json shapes.json --chart docs/_static/shapes.svg
+      python bench/shapes.py --from-json shapes.json --chart docs/_static/shapes.svg \
+          --csv-dir docs/_static      (redraw the docs' chart and tables from a saved run)
 """
 
 from __future__ import annotations
@@ -573,9 +574,9 @@ def report_markdown(result: Dict[str, Any]) -> str:
         lines.append("%s: ms/op memory / sqlite (ratio); **bold** ratio misses the bar"
                      % ("Core (`Connection`)" if api == "core" else "ORM (`Session`)"))
         lines.append("")
-        head = ["shape"] + ["%s rows" % _size_label(s) for s in sizes]
+        head = ["shape"] + ["%s rows" % _size_label(s) for s in sizes] + [_growth_label(sizes)]
         lines.append("| " + " | ".join(head) + " |")
-        lines.append("|" + "|".join(["---"] + ["---:"] * len(sizes)) + "|")
+        lines.append("|" + "|".join(["---"] + ["---:"] * (len(sizes) + 1)) + "|")
         for name in result["shapes"]:
             cells = [name]
             for s in sizes:
@@ -591,9 +592,56 @@ def report_markdown(result: Dict[str, Any]) -> str:
                     cells.append("%s / %s (%s)" % (_fmt_ms(ms["memory"]), _fmt_ms(ms["sqlite"]), r))
                 else:
                     cells.append(" / ".join(_fmt_ms(x) for x in ms.values()))
+            cells.append(_growth(result, api, name, sizes))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def write_csv(result: Dict[str, Any], directory: str) -> List[str]:
+    """``shapes_<api>.csv`` per API in ``directory`` (for the docs' csv-table):
+    a row per shape, per size "memory / sqlite ms (ratio)"."""
+    import csv
+    import os
+
+    os.makedirs(directory, exist_ok=True)
+    sizes = [int(s) for s in result["sizes"]]
+    paths = []
+    for api in result["apis"]:
+        path = os.path.join(directory, "shapes_%s.csv" % api)
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["shape", "bar"] + ["%s rows" % _size_label(s) for s in sizes]
+                       + [_growth_label(sizes)])
+            for name in result["shapes"]:
+                row = [name, ""]
+                for s in sizes:
+                    e = result["by_size"][str(s)]["steps"].get("%s|%s" % (api, name))
+                    if e is None or "ratio" not in e:
+                        row.append("")
+                        continue
+                    row[1] = "%.1f" % e["bar"]
+                    ms = e["ms_per_op"]
+                    miss = " *" if e["ratio"] > e["bar"] else ""
+                    row.append("%s / %s (%.2f%s)" % (_fmt_ms(ms["memory"]), _fmt_ms(ms["sqlite"]),
+                                                     e["ratio"], miss))
+                w.writerow(row + [_growth(result, api, name, sizes)])
+        paths.append(path)
+    return paths
+
+
+def _growth_label(sizes: List[int]) -> str:
+    return "memory %s / %s" % (_size_label(max(sizes)), _size_label(min(sizes)))
+
+
+def _growth(result: Dict[str, Any], api: str, name: str, sizes: List[int]) -> str:
+    """memory://'s latency at the largest size over the smallest ("flat" is ~1)."""
+    by = result["by_size"]
+    a = by[str(max(sizes))]["steps"].get("%s|%s" % (api, name))
+    b = by[str(min(sizes))]["steps"].get("%s|%s" % (api, name))
+    if not a or not b or "memory" not in a["ms_per_op"]:
+        return "-"
+    return "%.1fx" % (a["ms_per_op"]["memory"] / b["ms_per_op"]["memory"])
 
 
 def _size_label(n: int) -> str:
@@ -730,6 +778,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p.add_argument("--memory-url", default=_common.DEFAULT_URLS["memory"])
     p.add_argument("--sqlite-url", default=_common.DEFAULT_URLS["sqlite"])
     p.add_argument("--chart", metavar="SVG", help="also write a latency-vs-size chart")
+    p.add_argument("--csv-dir", metavar="DIR",
+                   help="also write shapes_core.csv / shapes_orm.csv there (the docs' tables)")
     p.add_argument("--from-json", metavar="FILE",
                    help="do not run: report (and chart) a saved --json result")
     out = p.add_mutually_exclusive_group()
@@ -770,6 +820,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         with open(args.chart, "w") as f:
             f.write(chart_svg(result))
         log("wrote %s" % args.chart)
+    if args.csv_dir:
+        for path in write_csv(result, args.csv_dir):
+            log("wrote %s" % path)
     if args.json:
         print(json.dumps(result, indent=1, sort_keys=True))
     else:
