@@ -311,3 +311,20 @@ def report(result: Dict[str, Any], steps: List[str], args: argparse.Namespace) -
         print(fmt.format(*row))
     if result["ratio_memory_over_sqlite"] is not None:
         print("(ratio <= 1.0 means memory is faster)")
+
+
+def table(header: List[str], rows: List[List[str]], csv_path: Optional[str] = None) -> None:
+    """Print a markdown table (first column left, the rest right aligned);
+    with ``csv_path``, also write it there as CSV (the docs' csv-tables)."""
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    if csv_path:
+        import csv
+
+        with open(csv_path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(rows)
+        log("wrote %s" % csv_path)

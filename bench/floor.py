@@ -22,7 +22,8 @@ What the floor means: the fastest any backend could be under SQLAlchemy with
 these results (SQLite's own values: its result processors, e.g. DateTime
 strings parsed into datetimes, are part of the floor).
 
-Run:  python bench/floor.py [--rows 20000] [--ops 100] [--repeat 5] [--markdown|--json]
+Run:  python bench/floor.py [--rows 20000] [--ops 200] [--filter-ops 100] [--repeat 5]
+      [--markdown|--json] [--csv PREFIX]
 """
 
 from __future__ import annotations
@@ -287,6 +288,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                    help="random filters per filtered select-all step (default 200)")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--csv", metavar="PREFIX",
+                   help="also write PREFIX_total.csv and PREFIX_steps.csv (the docs' tables)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--markdown", action="store_true")
     out.add_argument("--json", action="store_true")
@@ -353,22 +356,25 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
           "python %s, SQLAlchemy %s, sqlite %s; engine %s\n" % (
               args.rows, args.ops, args.filter_ops, args.repeat, args.seed,
               v["python"], v["sqlalchemy"], v["sqlite"], result["engine"]))
-    print("| workload | memory (ms) | sqlite (ms) | floor (ms) | memory / floor | sqlite / floor | memory / sqlite |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    rows = []
     for w, d in result["best_ms"].items():
         rr = result["ratio"][w]
-        print("| %s | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |" % (
-            w, d["memory"], d["sqlite"], d["floor"],
-            rr["memory/floor"], rr["sqlite/floor"], rr["memory/sqlite"]))
+        rows.append([w, "%.1f" % d["memory"], "%.1f" % d["sqlite"], "%.1f" % d["floor"],
+                     "%.2f" % rr["memory/floor"], "%.2f" % rr["sqlite/floor"],
+                     "%.2f" % rr["memory/sqlite"]])
+    ratios = ["memory / floor", "sqlite / floor", "memory / sqlite"]
+    _common.table(["workload (total)", "memory ms", "sqlite ms", "floor ms"] + ratios, rows,
+                  args.csv and args.csv + "_total.csv")
     print("\nPer step (ms/op):\n")
-    print("| step | memory | sqlite | floor | memory / floor | sqlite / floor | memory / sqlite |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    rows = []
     for w, sd in steps_ms.items():
         for step, d in sd.items():
             rr = result["steps_ratio"][w][step]
-            print("| %s | %.4f | %.4f | %.4f | %.2f | %.2f | %.2f |" % (
-                step, d["memory"], d["sqlite"], d["floor"],
-                rr["memory/floor"], rr["sqlite/floor"], rr["memory/sqlite"]))
+            rows.append([step, "%.4f" % d["memory"], "%.4f" % d["sqlite"], "%.4f" % d["floor"],
+                         "%.2f" % rr["memory/floor"], "%.2f" % rr["sqlite/floor"],
+                         "%.2f" % rr["memory/sqlite"]])
+    _common.table(["step", "memory", "sqlite", "floor"] + ratios, rows,
+                  args.csv and args.csv + "_steps.csv")
     return result
 
 

@@ -9,7 +9,7 @@ reads, deletes; plus the bytes per entry (tracemalloc).  Float values, int
 keys, same random data for both; best of ``--repeat``.
 
 Run:  python bench/index_structures.py [--sizes 100000,500000] [--ops 20000]
-      [--repeat 3] [--markdown|--json]
+      [--repeat 3] [--markdown|--json] [--csv FILE]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import tracemalloc
 from itertools import islice
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import _common  # noqa: F401  (puts the repository on sys.path)
+import _common  # (also puts the repository on sys.path)
 
 from sortedcontainers import SortedList
 
@@ -175,6 +175,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     p.add_argument("--ops", type=int, default=20_000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--csv", metavar="FILE", help="also write the table there as CSV")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--markdown", action="store_true")
     out.add_argument("--json", action="store_true")
@@ -202,15 +203,16 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     a, b = (c.name for c in STRUCTS)
     print("**index structures**: ops=%d, repeat=%d (best of), python %s\n"
           % (args.ops, args.repeat, result["python"]))
-    print("| size | step | %s | %s | ratio blocks / SortedList |" % (a, b))
-    print("|---:|---|---:|---:|---:|")
+    rows = []
     for size, d in result["by_size"].items():
         for s in STEPS:
             x, y = d["best_seconds"][a][s], d["best_seconds"][b][s]
             unit, f = ("ms", 1e3) if s.startswith("bulk") else ("us", 1e6)
-            print("| %s | %s | %.2f %s | %.2f %s | %.2f |" % (size, s, x * f, unit, y * f, unit, x / y))
+            rows.append([size, s, "%.2f %s" % (x * f, unit), "%.2f %s" % (y * f, unit),
+                         "%.2f" % (x / y)])
         m = d["bytes_per_entry"]
-        print("| %s | bytes per entry | %.1f | %.1f | %.2f |" % (size, m[a], m[b], m[a] / m[b]))
+        rows.append([size, "bytes per entry", "%.1f" % m[a], "%.1f" % m[b], "%.2f" % (m[a] / m[b])])
+    _common.table(["size", "step", a, b, "blocks / SortedList"], rows, args.csv)
     return result
 
 

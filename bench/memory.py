@@ -13,7 +13,7 @@ price FLOAT, name VARCHAR(30))``; index kinds: non-unique on ``category``,
 unique on ``code``, on the float ``price``, composite ``(category, price)``.
 
 Run:  python bench/memory.py [--rows 100000] [--backends memory,sqlite]
-      [--src DIR] [--markdown|--json]
+      [--src DIR] [--markdown|--json] [--csv FILE]
 
 ``--src DIR`` imports ``sqlalchemy_memory`` from DIR (e.g. an exported older
 commit: ``git archive HEAD~5 sqlalchemy_memory | tar -x -C /tmp/old``) to
@@ -149,6 +149,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                    help="subprocesses per case, the smallest growth is kept (default 2)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--src", help="import sqlalchemy_memory from this directory")
+    p.add_argument("--csv", metavar="FILE", help="also write the table there as CSV")
     p.add_argument("--case", help=argparse.SUPPRESS)  # internal: "backend|case"
     out = p.add_mutually_exclusive_group()
     out.add_argument("--markdown", action="store_true")
@@ -159,6 +160,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         backend, case, mode = args.case.split("|", 2)
         print(json.dumps(measure(backend, case, args.rows, args.seed, args.src, mode)))
         return {}
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common
 
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     growth: Dict[str, Dict[str, Dict[str, int]]] = {m: {b: {} for b in backends} for m in MODES}
@@ -196,14 +200,14 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
           % (args.rows, result["versions"]["python"], result["versions"]["sqlite"], engine_dir))
     head = ["bytes per row"] + ["%s RSS" % b for b in backends] + \
         ["%s exact" % b for b in backends]
-    print("| " + " | ".join(head) + " |")
-    print("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    rows = []
     for case in CASES:
         cells = [case if case == "table" else "+ " + case]
         for mode in MODES:
             cells += ["%.0f" % (per_row[mode][b][case] if case == "table" else
                                 index_only[mode][b][case]) for b in backends]
-        print("| " + " | ".join(cells) + " |")
+        rows.append(cells)
+    _common.table(head, rows, args.csv)
     print("\nRSS: growth of the process's resident set (smallest of %d subprocesses, "
           "%d rows); exact: tracemalloc for memory://, SQLite's pages for sqlite://. "
           "Index rows are the index's own cost (its case minus the table alone)."
