@@ -622,9 +622,10 @@ def write_csv(result: Dict[str, Any], directory: str) -> List[str]:
                         continue
                     row[1] = "%.1f" % e["bar"]
                     ms = e["ms_per_op"]
-                    miss = " *" if e["ratio"] > e["bar"] else ""
-                    row.append("%s / %s (%.2f%s)" % (_fmt_ms(ms["memory"]), _fmt_ms(ms["sqlite"]),
-                                                     e["ratio"], miss))
+                    r = "%.2f" % e["ratio"]
+                    if e["ratio"] > e["bar"]:
+                        r = "**%s**" % r  # reStructuredText (and markdown) bold
+                    row.append("%s / %s (%s)" % (_fmt_ms(ms["memory"]), _fmt_ms(ms["sqlite"]), r))
                 w.writerow(row + [_growth(result, api, name, sizes)])
         paths.append(path)
     return paths
