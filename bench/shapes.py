@@ -598,6 +598,28 @@ def report_markdown(result: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def report_ratios(result: Dict[str, Any]) -> str:
+    """The headline: memory / sqlite per shape and size, Core and ORM side by side."""
+    sizes = [int(s) for s in result["sizes"]]
+    apis = result["apis"]
+    head = ["shape"] + ["%s %s" % (api if api == "orm" else "Core", _size_label(s)) for api in apis
+                        for s in sizes]
+    head = [h.replace("orm ", "ORM ") for h in head]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    for name in result["shapes"]:
+        cells = [name]
+        for api in apis:
+            for s in sizes:
+                e = result["by_size"][str(s)]["steps"].get("%s|%s" % (api, name))
+                if not e or "ratio" not in e:
+                    cells.append("-")
+                else:
+                    r = "%.2f" % e["ratio"]
+                    cells.append("**%s**" % r if e["ratio"] > e["bar"] else r)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_csv(result: Dict[str, Any], directory: str) -> List[str]:
     """``shapes_<api>.csv`` per API in ``directory`` (for the docs' csv-table):
     a row per shape, per size "memory / sqlite ms (ratio)"."""
@@ -786,6 +808,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--markdown", action="store_true")
     out.add_argument("--json", action="store_true")
+    out.add_argument("--ratios", action="store_true",
+                     help="print only the memory / sqlite ratios (README's headline table)")
     return p.parse_args(argv)
 
 
@@ -826,6 +850,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
             log("wrote %s" % path)
     if args.json:
         print(json.dumps(result, indent=1, sort_keys=True))
+    elif args.ratios:
+        print(report_ratios(result))
     else:
         print(report_markdown(result))
     return result
