@@ -193,6 +193,24 @@ class Connection:
     def rollback(self) -> None:
         self.txn.rollback()
 
+    def run_select(self, compiled: Any, parameters: Any, schema_map: Any = None) -> List[Tuple[Any, ...]]:
+        """The rows of a compiled SELECT run in this connection's transaction,
+        without a cursor or SQLAlchemy's execution machinery: the read-only
+        hook ``MemorySession.get()`` uses for a primary-key load
+        (``sqlalchemy_memory/fastpath.py``).  ``parameters`` are processed and
+        named as the dialect's ``do_execute`` would receive them."""
+        from .engine import planner  # the engine imports the dialect's types
+        from .engine.runtime import Runtime
+
+        if self.closed:
+            raise InterfaceError("connection is closed")
+        store = self.store
+        rt = Runtime(store, self.txn, schema_map)
+        with store.latch:
+            if planner.plan_for(compiled, rt).writes:
+                raise ProgrammingError("run_select runs queries only")
+            return planner.run_compiled(compiled, rt, [parameters])[1]
+
     def close(self) -> None:
         """Roll back, and drop the connection's temporary tables (as SQLite
         and PostgreSQL do when a session ends)."""
