@@ -292,13 +292,19 @@ def report(result: Dict[str, Any], steps: List[str], args: argparse.Namespace) -
         v["python"], v["sqlalchemy"], v["sqlite"],
         ", ".join("%s=%s" % kv for kv in result["urls"].items()))
     header, body = _rows(result, steps)
-    if args.markdown:
+    print_report(title, subtitle, header, body, args.markdown, result["ratio_memory_over_sqlite"] is not None)
+
+
+def print_report(title: str, subtitle: str, header: List[str], body: List[List[str]],
+                 markdown: bool, ratios: bool) -> None:
+    """Print a result table as markdown or aligned text, with the ratio note."""
+    if markdown:
         print("**%s**  \n%s\n" % (title, subtitle))
         print("| " + " | ".join(header) + " |")
         print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
         for row in body:
             print("| " + " | ".join(row) + " |")
-        if result["ratio_memory_over_sqlite"] is not None:
+        if ratios:
             print("\nratio <= 1.0 means memory is faster.")
         return
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
@@ -309,7 +315,7 @@ def report(result: Dict[str, Any], steps: List[str], args: argparse.Namespace) -
     print("  ".join("-" * w for w in widths))
     for row in body:
         print(fmt.format(*row))
-    if result["ratio_memory_over_sqlite"] is not None:
+    if ratios:
         print("(ratio <= 1.0 means memory is faster)")
 
 
