@@ -285,7 +285,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     p.add_argument("--rows", type=int, default=20_000)
     p.add_argument("--ops", type=int, default=200, help="ops per Core step (default 200)")
     p.add_argument("--filter-ops", type=int, default=100,
-                   help="random filters per filtered select-all step (default 200)")
+                   help="random filters per filtered select-all step (default 100)")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--csv", metavar="PREFIX",
@@ -293,8 +293,22 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--markdown", action="store_true")
     out.add_argument("--json", action="store_true")
+    p.add_argument("--from-json", metavar="FILE", help="do not run: report a saved --json result")
     args = p.parse_args(argv)
+    if args.from_json:
+        with open(args.from_json) as f:
+            result = json.load(f)
+    else:
+        result = measure(args)
+    if args.json:
+        print(json.dumps(result, indent=1, sort_keys=True))
+    else:
+        report(result, args.csv)
+    return result
 
+
+def measure(args: argparse.Namespace) -> Dict[str, Any]:
+    """Record, then run memory://, sqlite:// and floor:// in turn; the result dict."""
     rows = shapes.make_rows(args.seed, args.rows)
     work = plan(args)
     engines = {"memory": _common.make_engine("memory", "memory://"),
@@ -348,14 +362,16 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         "steps_ms_per_op": steps_ms,
         "steps_ratio": {w: {s: _ratios(d) for s, d in sd.items()} for w, sd in steps_ms.items()},
     }
-    if args.json:
-        print(json.dumps(result, indent=1, sort_keys=True))
-        return result
+    return result
+
+
+def report(result: Dict[str, Any], csv_prefix: Optional[str]) -> None:
+    """Markdown tables (workload totals, then per step), optionally as CSV too."""
     v = result["versions"]
     print("**floor**: rows=%d ops=%d filter-ops=%d repeat=%d (best of), seed=%d; "
           "python %s, SQLAlchemy %s, sqlite %s; engine %s\n" % (
-              args.rows, args.ops, args.filter_ops, args.repeat, args.seed,
-              v["python"], v["sqlalchemy"], v["sqlite"], result["engine"]))
+              result["rows"], result["ops"], result["filter_ops"], result["repeat"],
+              result["seed"], v["python"], v["sqlalchemy"], v["sqlite"], result["engine"]))
     rows = []
     for w, d in result["best_ms"].items():
         rr = result["ratio"][w]
@@ -364,18 +380,17 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                      "%.2f" % rr["memory/sqlite"]])
     ratios = ["memory / floor", "sqlite / floor", "memory / sqlite"]
     _common.table(["workload (total)", "memory ms", "sqlite ms", "floor ms"] + ratios, rows,
-                  args.csv and args.csv + "_total.csv")
+                  csv_prefix and csv_prefix + "_total.csv")
     print("\nPer step (ms/op):\n")
     rows = []
-    for w, sd in steps_ms.items():
+    for w, sd in result["steps_ms_per_op"].items():
         for step, d in sd.items():
             rr = result["steps_ratio"][w][step]
             rows.append([step, "%.4f" % d["memory"], "%.4f" % d["sqlite"], "%.4f" % d["floor"],
                          "%.2f" % rr["memory/floor"], "%.2f" % rr["sqlite/floor"],
                          "%.2f" % rr["memory/sqlite"]])
     _common.table(["step", "memory", "sqlite", "floor"] + ratios, rows,
-                  args.csv and args.csv + "_steps.csv")
-    return result
+                  csv_prefix and csv_prefix + "_steps.csv")
 
 
 def _ratios(d: Dict[str, float]) -> Dict[str, float]:

@@ -179,7 +179,22 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--markdown", action="store_true")
     out.add_argument("--json", action="store_true")
+    p.add_argument("--from-json", metavar="FILE", help="do not run: report a saved --json result")
     args = p.parse_args(argv)
+    if args.from_json:
+        with open(args.from_json) as f:
+            result = json.load(f)
+    else:
+        result = run_all(args)
+    if args.json:
+        print(json.dumps(result, indent=1, sort_keys=True))
+    else:
+        report(result, args.csv)
+    return result
+
+
+def run_all(args: argparse.Namespace) -> Dict[str, Any]:
+    """Both structures at every size, best of ``--repeat``; the result dict."""
     sizes = [int(x) for x in args.sizes.split(",")]
     result: Dict[str, Any] = {"benchmark": "index_structures", "ops": args.ops,
                               "repeat": args.repeat, "python": platform.python_version(),
@@ -197,12 +212,14 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         mem = {c.name: bytes_per_entry(c, size, args.seed) for c in STRUCTS}
         result["by_size"][str(size)] = {"best_seconds": best, "bytes_per_entry": mem}
         print("size %d done" % size, file=sys.stderr, flush=True)
-    if args.json:
-        print(json.dumps(result, indent=1, sort_keys=True))
-        return result
+    return result
+
+
+def report(result: Dict[str, Any], csv_path: Optional[str]) -> None:
+    """A markdown table, optionally written as CSV too."""
     a, b = (c.name for c in STRUCTS)
     print("**index structures**: ops=%d, repeat=%d (best of), python %s\n"
-          % (args.ops, args.repeat, result["python"]))
+          % (result["ops"], result["repeat"], result["python"]))
     rows = []
     for size, d in result["by_size"].items():
         for s in STEPS:
@@ -212,8 +229,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                          "%.2f" % (x / y)])
         m = d["bytes_per_entry"]
         rows.append([size, "bytes per entry", "%.1f" % m[a], "%.1f" % m[b], "%.2f" % (m[a] / m[b])])
-    _common.table(["size", "step", a, b, "blocks / SortedList"], rows, args.csv)
-    return result
+    _common.table(["size", "step", a, b, "blocks / SortedList"], rows, csv_path)
 
 
 if __name__ == "__main__":

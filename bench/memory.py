@@ -154,16 +154,27 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--markdown", action="store_true")
     out.add_argument("--json", action="store_true")
+    p.add_argument("--from-json", metavar="FILE", help="do not run: report a saved --json result")
     args = p.parse_args(argv)
 
     if args.case:
         backend, case, mode = args.case.split("|", 2)
         print(json.dumps(measure(backend, case, args.rows, args.seed, args.src, mode)))
         return {}
+    if args.from_json:
+        with open(args.from_json) as f:
+            result = json.load(f)
+    else:
+        result = run_cases(args)
+    if args.json:
+        print(json.dumps(result, indent=1, sort_keys=True))
+    else:
+        report(result, args.csv)
+    return result
 
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import _common
 
+def run_cases(args: argparse.Namespace) -> Dict[str, Any]:
+    """Every case on every backend, each in its own subprocess; the result dict."""
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     growth: Dict[str, Dict[str, Dict[str, int]]] = {m: {b: {} for b in backends} for m in MODES}
     engine_dir = ""
@@ -188,16 +199,23 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                for m, gm in growth.items()}
     index_only = {m: {b: {c: pr[b][c] - pr[b]["table"] for c in CASES[1:]} for b in backends}
                   for m, pr in per_row.items()}
-    result = {"benchmark": "memory", "rows": args.rows, "repeat": args.repeat,
-              "engine": engine_dir,
-              "versions": {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
-              "growth_bytes": growth, "bytes_per_row": per_row,
-              "index_bytes_per_row": index_only}
-    if args.json:
-        print(json.dumps(result, indent=1, sort_keys=True))
-        return result
+    return {"benchmark": "memory", "rows": args.rows, "repeat": args.repeat,
+            "engine": engine_dir, "backends": backends,
+            "versions": {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
+            "growth_bytes": growth, "bytes_per_row": per_row,
+            "index_bytes_per_row": index_only}
+
+
+def report(result: Dict[str, Any], csv_path: Optional[str]) -> None:
+    """A markdown table of bytes per row, optionally written as CSV too."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common
+
+    per_row, index_only = result["bytes_per_row"], result["index_bytes_per_row"]
+    backends = result.get("backends") or list(per_row["rss"])
     print("**memory**: growth for %d rows; python %s, sqlite %s; sqlalchemy_memory from %s\n"
-          % (args.rows, result["versions"]["python"], result["versions"]["sqlite"], engine_dir))
+          % (result["rows"], result["versions"]["python"], result["versions"]["sqlite"],
+             result["engine"]))
     head = ["bytes per row"] + ["%s RSS" % b for b in backends] + \
         ["%s exact" % b for b in backends]
     rows = []
@@ -207,12 +225,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
             cells += ["%.0f" % (per_row[mode][b][case] if case == "table" else
                                 index_only[mode][b][case]) for b in backends]
         rows.append(cells)
-    _common.table(head, rows, args.csv)
+    _common.table(head, rows, csv_path)
     print("\nRSS: growth of the process's resident set (smallest of %d subprocesses, "
           "%d rows); exact: tracemalloc for memory://, SQLite's pages for sqlite://. "
           "Index rows are the index's own cost (its case minus the table alone)."
-          % (args.repeat, args.rows))
-    return result
+          % (result["repeat"], result["rows"]))
 
 
 if __name__ == "__main__":
