@@ -334,3 +334,27 @@ def table(header: List[str], rows: List[List[str]], csv_path: Optional[str] = No
             w.writerow(header)
             w.writerows(rows)
         log("wrote %s" % csv_path)
+
+
+def add_output_args(p: argparse.ArgumentParser, csv_help: str) -> None:
+    """--markdown / --json, --csv and --from-json, as the report scripts take them."""
+    p.add_argument("--csv", metavar="PATH", help=csv_help)
+    p.add_argument("--from-json", metavar="FILE", help="do not run: report a saved --json result")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--markdown", action="store_true", help="markdown tables (the default)")
+    out.add_argument("--json", action="store_true", help="print results as JSON")
+
+
+def run_or_load(args: argparse.Namespace, run_fn: Callable[[argparse.Namespace], Dict[str, Any]],
+                report_fn: Callable[[Dict[str, Any], Optional[str]], None]) -> Dict[str, Any]:
+    """Run (or, with --from-json, load) a result; print it as JSON or report it."""
+    if args.from_json:
+        with open(args.from_json) as f:
+            result = json.load(f)
+    else:
+        result = run_fn(args)
+    if args.json:
+        print(json.dumps(result, indent=1, sort_keys=True))
+    else:
+        report_fn(result, args.csv)
+    return result

@@ -52,6 +52,8 @@ import shapes
 Key = Tuple[str, tuple]
 Result = Tuple[Any, List[tuple], int, Any]  # description, rows, rowcount, lastrowid
 
+CSV_HELP = "also write PATH_total.csv and PATH_steps.csv (the docs' tables)"
+
 RECORDING: Dict[Key, List[Result]] = collections.defaultdict(list)
 
 
@@ -288,23 +290,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                    help="random filters per filtered select-all step (default 100)")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--csv", metavar="PREFIX",
-                   help="also write PREFIX_total.csv and PREFIX_steps.csv (the docs' tables)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--markdown", action="store_true")
-    out.add_argument("--json", action="store_true")
-    p.add_argument("--from-json", metavar="FILE", help="do not run: report a saved --json result")
+    _common.add_output_args(p, CSV_HELP)
     args = p.parse_args(argv)
-    if args.from_json:
-        with open(args.from_json) as f:
-            result = json.load(f)
-    else:
-        result = measure(args)
-    if args.json:
-        print(json.dumps(result, indent=1, sort_keys=True))
-    else:
-        report(result, args.csv)
-    return result
+    return _common.run_or_load(args, measure, report)
 
 
 def measure(args: argparse.Namespace) -> Dict[str, Any]:

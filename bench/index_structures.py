@@ -31,6 +31,7 @@ from sortedcontainers import SortedList
 
 from sqlalchemy_memory.engine.indexes import OrderedIndex
 
+CSV_HELP = "also write the table there as CSV (the docs' table)"
 WIDTH = 50  # entries per range read
 
 
@@ -175,22 +176,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     p.add_argument("--ops", type=int, default=20_000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--csv", metavar="FILE", help="also write the table there as CSV")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--markdown", action="store_true")
-    out.add_argument("--json", action="store_true")
-    p.add_argument("--from-json", metavar="FILE", help="do not run: report a saved --json result")
+    _common.add_output_args(p, CSV_HELP)
     args = p.parse_args(argv)
-    if args.from_json:
-        with open(args.from_json) as f:
-            result = json.load(f)
-    else:
-        result = run_all(args)
-    if args.json:
-        print(json.dumps(result, indent=1, sort_keys=True))
-    else:
-        report(result, args.csv)
-    return result
+    return _common.run_or_load(args, run_all, report)
 
 
 def run_all(args: argparse.Namespace) -> Dict[str, Any]:

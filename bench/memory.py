@@ -40,6 +40,7 @@ CASES = ("table", "index category (non-unique, 11 values)", "unique index code (
 MODES = ("rss", "exact")
 CATEGORIES = tuple("c%02d" % i for i in range(11))
 BATCH = 1000
+CSV_HELP = "also write the table there as CSV (the docs' table)"
 
 
 def _rss() -> int:
@@ -149,28 +150,18 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
                    help="subprocesses per case, the smallest growth is kept (default 2)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--src", help="import sqlalchemy_memory from this directory")
-    p.add_argument("--csv", metavar="FILE", help="also write the table there as CSV")
     p.add_argument("--case", help=argparse.SUPPRESS)  # internal: "backend|case"
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--markdown", action="store_true")
-    out.add_argument("--json", action="store_true")
-    p.add_argument("--from-json", metavar="FILE", help="do not run: report a saved --json result")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common
+
+    _common.add_output_args(p, CSV_HELP)
     args = p.parse_args(argv)
 
     if args.case:
         backend, case, mode = args.case.split("|", 2)
         print(json.dumps(measure(backend, case, args.rows, args.seed, args.src, mode)))
         return {}
-    if args.from_json:
-        with open(args.from_json) as f:
-            result = json.load(f)
-    else:
-        result = run_cases(args)
-    if args.json:
-        print(json.dumps(result, indent=1, sort_keys=True))
-    else:
-        report(result, args.csv)
-    return result
+    return _common.run_or_load(args, run_cases, report)
 
 
 def run_cases(args: argparse.Namespace) -> Dict[str, Any]:
@@ -208,7 +199,6 @@ def run_cases(args: argparse.Namespace) -> Dict[str, Any]:
 
 def report(result: Dict[str, Any], csv_path: Optional[str]) -> None:
     """A markdown table of bytes per row, optionally written as CSV too."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import _common
 
     per_row, index_only = result["bytes_per_row"], result["index_bytes_per_row"]
