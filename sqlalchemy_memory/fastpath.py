@@ -51,7 +51,7 @@ import itertools
 import weakref
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import select, util
 from sqlalchemy.engine.result import ChunkedIteratorResult
 from sqlalchemy.orm import context as orm_context
 from sqlalchemy.orm import loading, strategies
@@ -253,8 +253,6 @@ def execute(session: Any, statement: Any, params: Any, execution_options: Mappin
     (nothing run) when the statement must take the plain path."""
     if not _statement_eligible(session, statement, execution_options):
         return None
-    from sqlalchemy import util
-
     compile_state_cls = CompileState._get_plugin_class_for_plugin(statement, "orm")
     bind_arguments: Dict[str, Any] = {}
     options = util.coerce_to_immutabledict(execution_options)
@@ -524,8 +522,6 @@ def load_on_pk_identity(
             return loader.instance(loader.rows(raw)[0])
     # the first miss (or a connection that is not quiet): SQLAlchemy's way,
     # keeping the row processor it made
-    from sqlalchemy import util
-
     compile_state_cls = CompileState._get_plugin_class_for_plugin(q, "orm")
     load_options = load_options or _DEFAULT_LOAD_OPTIONS
     options = util.immutabledict({"_sa_orm_load_options": load_options})
