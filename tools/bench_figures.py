@@ -82,7 +82,7 @@ def main():
         % (platform.python_version(), sqlalchemy.__version__, args.repeat),
         "",
     ]
-    for script, title in (("orm_workload.py", "ORM (plain `Session`)"), ("core_workload.py", "Core (`Connection`)")):
+    for script, title in (("orm_workload.py", "ORM (`Session` and `MemorySession` on memory://, `Session` on SQLite)"), ("core_workload.py", "Core (`Connection`)")):
         command, table = run(script, args.repeat)
         lines += ["%s, `%s`:" % (title, command), "", table, ""]
     replace_block(START, END, lines)
