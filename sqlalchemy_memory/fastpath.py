@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import select, util
 from sqlalchemy.engine.result import ChunkedIteratorResult
@@ -99,9 +99,12 @@ _COLUMN_LOADERS = (
 _ALLOWED_OPTIONS = frozenset(("_sa_orm_load_options", "prebuffer_rows"))
 _PLAN_ATTRIBUTE = "_memory_fastpath"
 _LEGACY_QUERY_OPTIONS = frozenset(("_use_legacy_query_style", "_for_statement"))
+_LEGACY_LOAD_OPTIONS = frozenset(("_legacy_uniquing",))
 # Executable's context options: ``_compile_state_funcs`` (2.1), ``_with_context_options`` (2.0)
 _CONTEXT_OPTIONS = "_compile_state_funcs" if hasattr(Select, "_compile_state_funcs") else "_with_context_options"
 _MISS = object()
+# rows looked at before deciding that a result is mostly misses
+_SAMPLE = 16
 
 
 class _Entity:
@@ -243,15 +246,21 @@ def _statement_eligible(session: Any, statement: Any, execution_options: Mapping
     if execution_options:
         if not _ALLOWED_OPTIONS.issuperset(execution_options):
             return False
-        if execution_options.get("_sa_orm_load_options", _DEFAULT_LOAD_OPTIONS) is not _DEFAULT_LOAD_OPTIONS:
+        load_options = execution_options.get("_sa_orm_load_options", _DEFAULT_LOAD_OPTIONS)
+        if load_options is not _DEFAULT_LOAD_OPTIONS and not (
+            # a legacy Query's: uniquing is the Result's own (SQLAlchemy builds it)
+            type(load_options) is _DEFAULT_LOAD_OPTIONS
+            and _LEGACY_LOAD_OPTIONS.issuperset(load_options.__dict__)
+        ):
             return False
     return True
 
 
 def execute(session: Any, statement: Any, params: Any, execution_options: Mapping[str, Any]) -> Optional[Any]:
     """``Session._execute_internal`` for an eligible entity select; None
-    (nothing run) when the statement must take the plain path."""
-    if not _statement_eligible(session, statement, execution_options):
+    (nothing run) when the statement must take the plain path, or when
+    the identity map is empty and no row can be a hit."""
+    if not session.identity_map._dict or not _statement_eligible(session, statement, execution_options):
         return None
     compile_state_cls = CompileState._get_plugin_class_for_plugin(statement, "orm")
     bind_arguments: Dict[str, Any] = {}
@@ -272,7 +281,7 @@ def execute(session: Any, statement: Any, params: Any, execution_options: Mappin
     result = compile_state_cls.orm_setup_cursor_result(
         session, statement, params or {}, options, bind_arguments, cursor_result
     )
-    if split is None:
+    if split is None or split.plain:
         return result
     if result.__class__ is not ChunkedIteratorResult or result._yield_per:
         split.restore()
@@ -300,7 +309,7 @@ class _Split:
     """The rows of one execution, split into clean hits (answered here) and
     the rest (left in the DBAPI cursor for SQLAlchemy's loading)."""
 
-    __slots__ = ("plan", "session", "cursor", "raw", "out")
+    __slots__ = ("plan", "session", "cursor", "raw", "out", "plain")
 
     def __init__(self, plan: _Plan, session: Any, cursor: Any) -> None:
         self.plan = plan
@@ -308,6 +317,7 @@ class _Split:
         self.cursor = cursor
         self.raw: List[Tuple[Any, ...]] = cursor._rows
         self.out: Optional[List[Any]] = None
+        self.plain = False
 
     def restore(self) -> None:
         if self.out is not None:
@@ -315,7 +325,10 @@ class _Split:
             self.cursor._pos = 0
 
     def resolve(self) -> None:
-        if self.out is not None:
+        """Split the rows; or, when the first rows are mostly misses (a
+        session that does not hold what it reads), leave them all to
+        SQLAlchemy (``self.plain``): looking them up would only add work."""
+        if self.out is not None or self.plain:
             return
         plan = self.plan
         identities = self.session.identity_map._dict
@@ -330,35 +343,47 @@ class _Split:
             manager = plan.managers[0]
             keys = keysets[id(manager)]
             get = identities.get
-            for row in self.raw:
-                state = get((identity_class, (row[index],), None))
-                if state is not None and not state.expired and state.manager is manager:
-                    obj = state.obj()
-                    if obj is not None and obj.__dict__.keys() >= keys:
-                        append(obj)
-                        continue
-                append(_MISS)
-                miss(row)
+
+            def scan(rows: Iterable[Tuple[Any, ...]]) -> None:
+                for row in rows:
+                    state = get((identity_class, (row[index],), None))
+                    if state is not None and not state.expired and state.manager is manager:
+                        obj = state.obj()
+                        if obj is not None and obj.__dict__.keys() >= keys:
+                            append(obj)
+                            continue
+                    append(_MISS)
+                    miss(row)
+
         else:
             entities = plan.entities
-            for row in self.raw:
-                objs = []
-                for ent in entities:
-                    state = identities.get((ent.identity_class, tuple([row[i] for i in ent.indexes]), None))
-                    if state is None or state.expired:
-                        break
-                    obj = state.obj()
-                    if obj is None:
-                        break
-                    keys = keysets.get(id(state.manager))
-                    if keys is None or not obj.__dict__.keys() >= keys:
-                        break
-                    objs.append(obj)
-                else:
-                    append(objs[0] if plan.single else tuple(objs))
-                    continue
-                append(_MISS)
-                miss(row)
+
+            def scan(rows: Iterable[Tuple[Any, ...]]) -> None:
+                for row in rows:
+                    objs = []
+                    for ent in entities:
+                        state = identities.get((ent.identity_class, tuple([row[i] for i in ent.indexes]), None))
+                        if state is None or state.expired:
+                            break
+                        obj = state.obj()
+                        if obj is None:
+                            break
+                        keys = keysets.get(id(state.manager))
+                        if keys is None or not obj.__dict__.keys() >= keys:
+                            break
+                        objs.append(obj)
+                    else:
+                        append(objs[0] if plan.single else tuple(objs))
+                        continue
+                    append(_MISS)
+                    miss(row)
+
+        rows = iter(self.raw)
+        scan(itertools.islice(rows, _SAMPLE))
+        if 2 * len(misses) > len(out):
+            self.plain = True
+            return
+        scan(rows)
         self.out = out
         self.cursor._rows = misses
         self.cursor._pos = 0
@@ -369,6 +394,9 @@ class _Split:
 
         def chunks(size: Optional[int]) -> Iterator[List[Any]]:
             self.resolve()
+            if self.plain:
+                yield from loaded_chunks(size)
+                return
             out = self.out
             assert out is not None
             loaded = [row for chunk in loaded_chunks(None) for row in chunk]
