@@ -274,7 +274,8 @@ def execute(session: Any, statement: Any, params: Any, execution_options: Mappin
     cursor_result = conn.execute(statement, params or {}, execution_options=options)
     plan = _usable_plan(cursor_result)
     split: Optional[_Split] = None
-    if plan is not None:
+    if plan is not None and 2 * len(session.identity_map._dict) >= len(cursor_result.cursor._rows):
+        # (with fewer objects held than half the rows, most rows are misses)
         split = _Split(plan, session, cursor_result.cursor)
         if options.get("prebuffer_rows"):
             split.resolve()  # SQLAlchemy loads everything now: split first
