@@ -23,7 +23,7 @@ index *unordered*: ``ordered`` turns False and its readers scan instead.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from itertools import chain
+from itertools import chain, islice
 from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -95,6 +95,7 @@ class OrderedIndex:
         self._keys: List[List[Any]] = []
         self._maxes: List[Tuple[Any, Any]] = []  # each block's last (value, key), for writes
         self._maxvals: List[Any] = []  # each block's last value, for reads (compared in C)
+        self._size = 0  # sorted entries
         self._pending_vals: List[Any] = []
         self._pending_keys: List[Any] = []
         # a unique index on one column sorts its entries only once something
@@ -172,7 +173,7 @@ class OrderedIndex:
             return
         self._pending_vals, self._pending_keys = [], []
         try:
-            if len(pending_vals) * 8 < self.size_sorted():
+            if len(pending_vals) * 8 < self._size:
                 for v, k in sorted(zip(pending_vals, pending_keys)):
                     self._insert(v, k)
                 return
@@ -194,19 +195,31 @@ class OrderedIndex:
             self._keys.append([k for _, k in chunk])
             self._maxes.append(chunk[-1])
         self._maxvals = [v for v, _ in self._maxes]
+        self._size = len(entries)
 
     def _unorder(self) -> None:
         """Values that do not compare: readers scan from now on."""
         self.ordered = False
         self._vals, self._keys, self._maxes, self._maxvals = [], [], [], []
         self._pending_vals, self._pending_keys = [], []
+        self._size = 0
 
     def _set_max(self, i: int) -> None:
         vals, keys = self._vals[i], self._keys[i]
         self._maxes[i] = (vals[-1], keys[-1])
         self._maxvals[i] = vals[-1]
 
+    def _block_of(self, v: Any, k: Any) -> int:
+        """The block ``(v, k)`` belongs in: a bisect over the blocks' last
+        values, comparing ``(value, key)`` pairs only among equal values."""
+        maxvals = self._maxvals
+        i = bisect_left(maxvals, v)
+        if i < len(maxvals) and maxvals[i] == v:
+            i = bisect_left(self._maxes, (v, k), i)
+        return i
+
     def _insert(self, v: Any, k: Any) -> None:
+        self._size += 1
         maxes = self._maxes
         if not maxes:
             self._vals.append([v])
@@ -214,7 +227,7 @@ class OrderedIndex:
             maxes.append((v, k))
             self._maxvals.append(v)
             return
-        i = bisect_left(maxes, (v, k))
+        i = self._block_of(v, k)
         if i == len(maxes):
             i -= 1
         vals, keys = self._vals[i], self._keys[i]
@@ -233,7 +246,7 @@ class OrderedIndex:
 
     def _delete(self, v: Any, k: Any) -> None:
         maxes = self._maxes
-        i = bisect_left(maxes, (v, k))
+        i = self._block_of(v, k)
         if i == len(maxes):
             return
         vals, keys = self._vals[i], self._keys[i]
@@ -244,13 +257,14 @@ class OrderedIndex:
             return
         del vals[j]
         del keys[j]
+        self._size -= 1
         if not vals:
             del self._vals[i], self._keys[i], maxes[i], self._maxvals[i]
         elif j == len(vals):
             self._set_max(i)
 
     def size_sorted(self) -> int:
-        return sum(map(len, self._keys))
+        return self._size
 
     # -- reads (call ``settled()`` first) -------------------------------------
     def position(self, value: Any, after: bool) -> Position:
@@ -312,6 +326,16 @@ class OrderedIndex:
     def end(self) -> Position:
         return len(self._maxes), 0
 
+    def estimate(self, first: Position, stop: Position) -> int:
+        """About how many entries lie between two positions, in O(1): the
+        blocks between the two ends counted at their mean size (for
+        choosing between probes; ``count`` is exact)."""
+        (i, j), (i2, j2) = first, stop
+        if i2 - i < 3:
+            return self.count(first, stop)
+        keys = self._keys
+        return len(keys[i]) - j + j2 + (i2 - i - 1) * self._size // len(keys)
+
     def count(self, first: Position, stop: Position) -> int:
         (i, j), (i2, j2) = first, stop
         if (i, j) >= (i2, j2):
@@ -331,12 +355,19 @@ class OrderedIndex:
         if i == i2:
             part = blocks[i][j:j2]
             return part[::-1] if reverse else part
+        # no copies of blocks: a LIMIT reads a few keys of a long walk
+        head = blocks[i]
         if not reverse:
-            return chain(blocks[i][j:], chain.from_iterable(blocks[i + 1 : i2]), blocks[i2][:j2] if j2 else ())
+            return chain(
+                head if j == 0 else islice(head, j, None),
+                chain.from_iterable(islice(blocks, i + 1, i2)),
+                islice(blocks[i2], j2) if j2 else (),
+            )
+        tail = blocks[i2] if j2 else ()
         return chain(
-            blocks[i2][:j2][::-1] if j2 else (),
-            chain.from_iterable(reversed(b) for b in blocks[i2 - 1 : i : -1]),
-            blocks[i][j:][::-1],
+            islice(reversed(tail), len(tail) - j2, None) if j2 else (),
+            chain.from_iterable(reversed(blocks[b]) for b in range(i2 - 1, i, -1)),
+            islice(reversed(head), len(head) - j),
         )
 
     def equal_keys(self, value: Any) -> Optional[List[Any]]:
