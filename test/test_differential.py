@@ -804,6 +804,13 @@ class Generator:
         src = self.table_source()
         t = src.sql
         predicates = [self.index_predicate(t) for _ in range(self.r.randint(1, 3))]
+        if self.chance(0.15):  # counted in the index, or min / max from its ends
+            n = E(func.count(), "int", 10**6, 0)
+            if self.chance(0.5):
+                return select(n.sql.label("c0")).select_from(t).where(*predicates), [n], False
+            col = self.pick([c for c in src.cols if c.kind != "str"])
+            ends = [E(func.min(col.sql), col.kind, col.bound, col.fbits), E(func.max(col.sql), col.kind, col.bound, col.fbits)]
+            return select(*[e.sql.label("c%d" % i) for i, e in enumerate(ends)]), ends, False
         stmt = select(*[c.sql.label("c%d" % i) for i, c in enumerate(src.cols)]).where(*predicates)
         if self.chance(0.2):
             return stmt, src.cols, False

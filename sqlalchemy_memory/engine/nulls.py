@@ -66,6 +66,25 @@ def sql_and(operands: Sequence[Fn]) -> Fn:
     return evaluate
 
 
+def filter_and(operands: Sequence[Fn]) -> Fn:
+    """AND where only TRUE keeps a row (WHERE, ON): NULL and FALSE both
+    drop it, so the first falsy conjunct decides and no NULL is tracked."""
+    if len(operands) == 1:
+        return operands[0]
+    if len(operands) == 2:
+        first, second = operands
+        return lambda row, params: first(row, params) and second(row, params)
+    ops = tuple(operands)
+
+    def evaluate(row: Row, params: Params) -> Any:
+        for op in ops:
+            if not op(row, params):
+                return False
+        return True
+
+    return evaluate
+
+
 def sql_or(operands: Sequence[Fn]) -> Fn:
     """OR: TRUE wins over NULL, NULL over FALSE."""
     if len(operands) == 1:

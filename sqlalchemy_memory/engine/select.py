@@ -102,8 +102,10 @@ class Limits:
             return None
         return (_count(self.offset, params, "OFFSET") or 0) + stop
 
-    def apply(self, rows: Iterable[Row], params: Any, order_key: Optional[Callable[[Row], Any]]) -> Iterable[Row]:
-        start = _count(self.offset, params, "OFFSET") or 0
+    def apply(self, rows: Iterable[Row], params: Any, order_key: Optional[Callable[[Row], Any]], skipped: int = 0) -> Iterable[Row]:
+        """The rows OFFSET and LIMIT keep; ``skipped`` of the OFFSET's rows
+        are already gone (passed over in an index)."""
+        start = (_count(self.offset, params, "OFFSET") or 0) - skipped
         if self.limit is None:
             return itertools.islice(rows, start, None) if start else rows
         if self.percent:
@@ -144,6 +146,10 @@ class QueryPlan:
     def select(self, rt: Runtime, params: Any) -> List[Row]:
         raise NotImplementedError
 
+    def any_row(self, rt: Runtime, params: Any) -> bool:
+        """Whether ``select`` would return a row (EXISTS)."""
+        return bool(self.select(rt, params))
+
 
 class SelectPlan(QueryPlan):
     """A SELECT's steps; ``run`` returns the result rows."""
@@ -174,6 +180,7 @@ class SelectPlan(QueryPlan):
         self.lazy: Optional[Callable[[Runtime, Any], Iterable[Row]]] = None
         self.index_order: Optional[Tuple[TableAccess, Order]] = None
         self.minmax: Optional[List[Tuple[int, bool]]] = None  # (column position, max?)
+        self.counting = False  # only count(*), over one table: counted in its index
         self.subplans: List[Tuple[str, Any]] = []  # expression subqueries, for explain
 
     def select(self, rt: Runtime, params: Any) -> List[Row]:
@@ -184,13 +191,21 @@ class SelectPlan(QueryPlan):
             assert limits is not None
             k = limits.top_k(params)
             if k is not None:
-                ordered = self.index_order[0].ordered_rows(rt, params, self.index_order[1], k)
+                skip = _count(limits.offset, params, "OFFSET") or 0
+                ordered = self.index_order[0].ordered_rows(rt, params, self.index_order[1], k, skip)
                 if ordered is not None:
-                    return self._finish(ordered, params)
+                    return self._finish(ordered[0], params, ordered[1])
         if self.minmax is not None:
             found = self._minmax(rt)
             if found is not None:
                 return self._finish(found, params)
+        if self.counting:
+            assert isinstance(self.source, SourceNode) and isinstance(self.source.source, TableAccess)
+            counted = self.source.source.count_rows(rt, params)
+            if counted is not None:
+                n, first = counted
+                row = (first or (None,) * self.source_width) + (n,) * len(self.aggregates)
+                return self._finish([row], params)
         rows: Rows = ((),) if self.source is None else self.source.rows(rt, params)
         where = self.where
         if where is not None:
@@ -205,6 +220,22 @@ class SelectPlan(QueryPlan):
         if limits is not None and limits.ties:
             return self._with_ties(rows, params)
         return self._finish(rows, params)
+
+    def any_row(self, rt: Runtime, params: Any) -> bool:
+        """EXISTS stops at the first matching row of a single table."""
+        node = self.source
+        if (
+            isinstance(node, SourceNode)
+            and self.group_by is None
+            and self.window is None
+            and self.limits is None
+        ):
+            rows = node.source.iter_rows(rt, params)
+            where = self.where
+            if where is not None:
+                rows = (r for r in rows if where(r, params))
+            return next(iter(rows), None) is not None
+        return bool(self.select(rt, params))
 
     def _lazy_rows(self, rt: Runtime, params: Any) -> Iterator[Row]:
         """Rows for a plain LIMIT: read lazily, so reading stops at the
@@ -236,8 +267,9 @@ class SelectPlan(QueryPlan):
         first = next(iter(view.values()), None) or (None,) * self.source_width
         return [first + tuple(values)]
 
-    def _finish(self, rows: Rows, params: Any) -> List[Row]:
-        """Project, DISTINCT, OFFSET / LIMIT."""
+    def _finish(self, rows: Rows, params: Any, skipped: int = 0) -> List[Row]:
+        """Project, DISTINCT, OFFSET / LIMIT (``skipped``: rows of the
+        OFFSET an index already passed over)."""
         limits = self.limits
         out: Iterable[Row] = rows
         if self.getter is not None:
@@ -248,7 +280,7 @@ class SelectPlan(QueryPlan):
         if self.distinct:
             out = _distinct(out)
         if limits is not None:
-            out = limits.apply(out, params, None)
+            out = limits.apply(out, params, None, skipped)
         return out if isinstance(out, list) else list(out)
 
     def _with_ties(self, rows: Rows, params: Any) -> List[Row]:
@@ -306,6 +338,8 @@ class SelectPlan(QueryPlan):
             lines.append("ROWS IN ORDER FROM AN INDEX WHEN ONE HOLDS THE ORDER, UP TO LIMIT")
         if self.minmax is not None:
             lines.append("MIN/MAX FROM INDEX ENDS")
+        if self.counting:
+            lines.append("COUNT FROM THE INDEX WHEN ITS PROBE ANSWERS THE WHOLE WHERE")
         if self.where is not None:
             lines.append("FILTER")
         if self.group_by is not None:
@@ -558,7 +592,7 @@ def _plan_select(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanC
     conjuncts = _conjuncts(stmt._where_criteria)
     plan.source, conjuncts, plan.source_width = plan_froms(froms, scope, conjuncts, ctx.rt, plan_query)
     if conjuncts:
-        plan.where = nulls.sql_and([compile_expr(c, scope) for c in conjuncts])
+        plan.where = nulls.filter_and([compile_expr(c, scope) for c in conjuncts])
 
     aggregates = _find_aggregates([*columns, *stmt._having_criteria, *stmt._order_by_clauses])
     if aggregates or stmt._group_by_clauses:
@@ -605,6 +639,10 @@ def _plan_shortcuts(plan: SelectPlan, stmt: Any, scope: Scope) -> None:
         if order is not None:
             plan.index_order = (source, order)
         return
+    if plan.group_by == [] and plan.having is None and not plan.order_by and plan.aggregates:
+        if all(a.name == "count" and a.arg is None and a.where is None for a in plan.aggregates):
+            plan.counting = True
+            return
     if plan.group_by == [] and plan.having is None and source.where is None and not plan.order_by:
         wanted = []
         for agg in plan.aggregates:

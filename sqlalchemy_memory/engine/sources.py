@@ -13,10 +13,12 @@ the rows that match *all* its conjuncts, lazily where a LIMIT may stop it.
 
 from __future__ import annotations
 
+import re
 from itertools import chain
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy.sql import operators as ops
+from sqlalchemy.sql import visitors
 
 from . import nulls
 from .errors import NotSupportedError
@@ -47,9 +49,11 @@ class Source:
         """``(key, row)`` pairs, for UPDATE and DELETE."""
         raise NotImplementedError
 
-    def ordered_rows(self, rt: Runtime, params: Any, order: Order, k: int) -> Optional[Iterator[Row]]:
-        """The matching rows in ``order``, lazily, when an index can give
-        them so more cheaply than sorting for the first ``k``; else None."""
+    def ordered_rows(self, rt: Runtime, params: Any, order: Order, k: int, skip: int = 0) -> Optional[Tuple[Iterator[Row], int]]:
+        """``(rows, skipped)``: the matching rows in ``order``, lazily, when an
+        index can give them more cheaply than sorting for the first ``k``,
+        with ``skipped`` of the first ``skip`` (an OFFSET) already passed
+        over in the index; else None."""
         return None
 
     def explain(self) -> List[str]:
@@ -163,13 +167,13 @@ class Probe:
                 span = index.equal_span(value)
             except (TypeError, ArithmeticError):
                 return None
-            return [span], index.count(*span)
+            return [span], index.estimate(*span)
         if self.null:
             return [], len(index.nulls)
         spans = self.spans(index, params)
         if spans is None:
             return None
-        return spans, sum([index.count(a, b) for a, b in spans])
+        return spans, sum([index.estimate(a, b) for a, b in spans])
 
     def spans(self, index: OrderedIndex, params: Any) -> Optional[Spans]:
         """Position ranges of the matching entries, in index order; None
@@ -280,7 +284,7 @@ class TableAccess(Source):
                 if measured is not None and measured[1] <= most and (best is None or measured[1] < best[3]):
                     best = (probe, index, measured[0], measured[1])
         if rt.trace is not None:
-            rt.trace.append("%s: %s" % (self.ref.name, "SCAN, %d rows" % len(view) if best is None else "%s, %d entries" % (best[0].explain(), best[3])))
+            rt.trace.append("%s: %s" % (self.ref.name, "SCAN, %d rows" % len(view) if best is None else "%s, %d entries" % (best[0].explain(), _exact(best))))
         return view, best
 
     def _probe_keys(self, chosen: Tuple[Probe, OrderedIndex, Spans, int], reverse: bool = False) -> Iterable[Any]:
@@ -331,7 +335,25 @@ class TableAccess(Source):
     def items(self, rt: Runtime, params: Any) -> Iterable[Tuple[Any, Row]]:
         return list(self.iter_items(rt, params))
 
-    def ordered_rows(self, rt: Runtime, params: Any, order: Order, k: int) -> Optional[Iterator[Row]]:
+    def count_rows(self, rt: Runtime, params: Any) -> Optional[Tuple[int, Optional[Row]]]:
+        """``(how many rows match, the first of them)`` when that needs no
+        reading of rows (a probe that answers every conjunct, or no WHERE);
+        else None."""
+        view, chosen = self._choose(rt, params)
+        if chosen is None:
+            if self.where is not None:
+                return None
+            return len(view), next(iter(view.values()), None)
+        probe, index, spans, _ = chosen
+        if probe.rest is not None:
+            return None
+        n = _exact(chosen)
+        if rt.trace is not None:
+            rt.trace.append("%s: counted in %s, no rows read" % (self.ref.name, index.name))
+        first = next(iter(self._probe_keys(chosen)), None) if n else None
+        return n, None if first is None else view[first]
+
+    def ordered_rows(self, rt: Runtime, params: Any, order: Order, k: int, skip: int = 0) -> Optional[Tuple[Iterator[Row], int]]:
         positions, descending, nulls_first = order
         td = rt.table(self.ref)
         view, chosen = self._choose(rt, params)
@@ -343,8 +365,12 @@ class TableAccess(Source):
             if _probe_order(probe, index, td)[: len(positions)] == positions:
                 if rt.trace is not None:
                     rt.trace.append("%s: rows in ORDER BY order from that probe, reading up to the LIMIT" % self.ref.name)
+                skipped = 0
+                if probe.rest is None and skip and not probe.null:
+                    spans, skipped = _skip_spans(index, spans, skip, descending)
+                    chosen = (probe, index, spans, count - skipped)
                 keys = self._probe_keys(chosen, reverse=descending)
-                return (r for _, r in _filtered(((key, get(key)) for key in keys), probe.rest, params))
+                return (r for _, r in _filtered(((key, get(key)) for key in keys), probe.rest, params)), skipped
             if count * count <= k * max(len(view), 1):
                 return None  # few rows: fetch them and sort
         index = td.ordered_index(positions)
@@ -354,14 +380,25 @@ class TableAccess(Source):
             return None  # NaNs, or NULLs inside composite values: sort instead
         if rt.trace is not None:
             rt.trace.append("%s: rows in ORDER BY order from %s, filtered, reading up to the LIMIT" % (self.ref.name, index.name))
-        walk = index.keys(index.start(), index.end(), reverse=descending)
-        if index.nulls:
-            walk = chain(index.nulls, walk) if nulls_first else chain(walk, index.nulls)
         where = self.where
+        nulls_list: List[Any] = list(index.nulls) if index.nulls else []
+        span = (index.start(), index.end())
+        skipped = 0
+        if where is None and skip:  # an OFFSET: pass over entries, not rows
+            if nulls_first and nulls_list:
+                skipped = min(skip, len(nulls_list))
+                nulls_list = nulls_list[skipped:]
+            if skipped < skip and not (nulls_first and nulls_list):
+                left, more = _skip_spans(index, [span], skip - skipped, descending)
+                span = left[0] if left else (index.end(), index.end())
+                skipped += more
+        walk: Iterable[Any] = index.keys(*span, reverse=descending)
+        if nulls_list:
+            walk = chain(nulls_list, walk) if nulls_first else chain(walk, nulls_list)
         rows = map(get, walk)
         if where is None:
-            return rows
-        return (r for r in rows if where(r, params))
+            return rows, skipped
+        return (r for r in rows if where(r, params)), skipped
 
     def explain(self) -> List[str]:
         if not self.probes:
@@ -369,6 +406,31 @@ class TableAccess(Source):
         lines = ["TABLE %s: the probe with the fewest entries, else SCAN" % self.ref.name]
         lines += ["  PROBE " + probe.explain() for probe in self.probes]
         return lines + _filter_line(self.where, " (on a scan)", self.labels)
+
+
+def _exact(chosen: Tuple[Probe, OrderedIndex, Spans, int]) -> int:
+    """How many entries a chosen probe reads (``_choose`` estimates)."""
+    probe, index, spans, _ = chosen
+    return len(index.nulls) if probe.null else sum(index.count(a, b) for a, b in spans)
+
+
+def _skip_spans(index: OrderedIndex, spans: Spans, n: int, reverse: bool) -> Tuple[Spans, int]:
+    """``spans`` (read in index order, or reversed) without their first
+    ``n`` entries, and how many were dropped: an OFFSET passed over by
+    counting, without reading the rows."""
+    kept = list(spans)
+    dropped = 0
+    while kept and dropped < n:
+        at = -1 if reverse else 0
+        first, stop = kept[at]
+        size = index.count(first, stop)
+        if size <= n - dropped:
+            dropped += size
+            del kept[at]
+            continue
+        kept[at] = index.advance(first, stop, n - dropped, reverse)
+        dropped = n
+    return kept, dropped
 
 
 def _probe_order(probe: Probe, index: OrderedIndex, td: Any) -> Tuple[int, ...]:
@@ -485,11 +547,31 @@ def _in_values(c: Any, scope: Scope) -> Fn:
     return lambda row, params: params[name]
 
 
-def _label(c: Any) -> str:
+def _label(c: Any, scope: Scope) -> str:
+    """A conjunct as SQL for explain, its binds named as the compiled
+    statement names them (rendered alone, two binds would both be ``:x_1``)."""
+
+    def named(el: Any) -> Any:
+        if el.__visit_name__ == "bindparam":
+            name = scope.bind_name(el)
+            if name is not None and name != el.key:
+                return _renamed(el, name)
+        return None
+
     try:
-        return str(c)
+        text = str(visitors.replacement_traverse(c, {}, named))
     except Exception:  # a construct the default compiler cannot render
         return type(c).__name__
+    return _POSTCOMPILE.sub(r":\1", text)
+
+
+def _renamed(bind: Any, name: str) -> Any:
+    renamed = bind._clone()
+    renamed.key = name
+    return renamed
+
+
+_POSTCOMPILE = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
 
 
 def _probe(positions: Tuple[int, ...], primary: bool, name: str, terms: Dict[int, List[Term]], scope: Scope) -> Optional[Probe]:
@@ -544,12 +626,12 @@ def access_path(ref: TableRef, td: Any, conjuncts: List[Any], scope: Scope, rt: 
     """The source for one table and the conjuncts it leaves to its caller
     (none: every conjunct it is given is checked by the source)."""
     fns = {id(c): compile_expr(c, scope) for c in conjuncts}
-    labels = {id(c): _label(c) for c in conjuncts}
+    labels = {id(c): _label(c, scope) for c in conjuncts}
 
     def rest_of(used: List[Any]) -> Optional[Fn]:
         ids = {id(c) for c in used}
         left = [fns[id(c)] for c in conjuncts if id(c) not in ids]
-        return nulls.sql_and(left) if left else None
+        return nulls.filter_and(left) if left else None
 
     terms: Dict[int, List[Term]] = {}
     for c in conjuncts:
@@ -581,7 +663,7 @@ def access_path(ref: TableRef, td: Any, conjuncts: List[Any], scope: Scope, rt: 
         probe.simple = len(positions) == 1 and probe.depth == 1 and len(probe.eq) == 1
         probe.labels = [labels[id(c)] for c in probe.used]
         probes.append(probe)
-    where = nulls.sql_and(list(fns.values())) if fns else None
+    where = nulls.filter_and(list(fns.values())) if fns else None
     return TableAccess(ref, probes, where, [labels[id(c)] for c in conjuncts]), []
 
 

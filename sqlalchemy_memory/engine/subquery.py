@@ -24,10 +24,19 @@ def _inner(element: Any, scope: Scope) -> Any:
     return plan_query(element, scope, False)
 
 
-def _runner(element: Any, scope: Scope, finish: Callable[[List[Row]], Any], what: str) -> Fn:
-    """``fn(row, params)`` giving ``finish(inner rows)``, cached per
-    execution when the subquery does not read the outer row."""
+def _runner(element: Any, scope: Scope, finish: Optional[Callable[[List[Row]], Any]], what: str) -> Fn:
+    """``fn(row, params)`` giving ``finish(inner rows)`` (``finish`` None:
+    whether there is a row, read up to the first), cached per execution
+    when the subquery does not read the outer row."""
     plan = _inner(element, scope)
+    if finish is None and hasattr(plan, "any_row"):
+        run: Callable[[Any, Any], Any] = plan.any_row
+    else:
+        done = finish or bool
+
+        def run(rt: Any, params: Any) -> Any:
+            return done(plan.select(rt, params))
+
     target = scope
     while target.owner is not None:
         target = target.owner
@@ -38,7 +47,7 @@ def _runner(element: Any, scope: Scope, finish: Callable[[List[Row]], Any], what
         def correlated(row: Row, params: Any) -> Any:
             if row_key is not None:
                 params[row_key] = row
-            return finish(plan.select(runtime_of(params), params))
+            return run(runtime_of(params), params)
 
         return correlated
     key = scope.ctx.private_key(what)
@@ -47,7 +56,7 @@ def _runner(element: Any, scope: Scope, finish: Callable[[List[Row]], Any], what
         try:
             return params[key]
         except KeyError:
-            value = params[key] = finish(plan.select(runtime_of(params), params))
+            value = params[key] = run(runtime_of(params), params)
             return value
 
     return uncorrelated
@@ -65,7 +74,7 @@ def scalar_subquery(element: Any, scope: Scope) -> Fn:
 
 
 def exists(element: Any, scope: Scope) -> Fn:
-    return _runner(element, scope, bool, "exists")
+    return _runner(element, scope, None, "exists")
 
 
 def in_subquery(left: Fn, element: Any, scope: Scope, negate: bool) -> Fn:
