@@ -8,6 +8,7 @@ names has been dropped or re-created.
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -15,6 +16,7 @@ from typing import Any, Dict, Mapping, Sequence
 
 from sqlglot import exp
 
+from ..dbapi import STRING
 from ..engine import planner
 from ..engine.errors import ProgrammingError
 from ..engine.runtime import Runtime
@@ -67,6 +69,9 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
         _transaction(txn, control)
         cursor._set_result(None, [], -1)
         return
+    explained = _EXPLAIN.match(sql)
+    if explained is not None:
+        sql = sql[explained.end() :]
     prepared = prepare(sql)
     tree = prepared.tree
     store = txn.store
@@ -87,8 +92,18 @@ def execute(cursor: Any, sql: str, params_list: Sequence[Any]) -> None:
         if not values:  # executemany() with no parameter sets
             cursor._set_result(None, [], 0)
             return
+        if explained is not None:
+            lines = planner.explain(compiled, rt, compiled.construct_params(values[0]))
+            cursor._set_result(_PLAN_DESCRIPTION, [(line,) for line in lines], len(lines))
+            return
         outcome = planner.run_compiled(compiled, rt, [compiled.construct_params(v) for v in values])
     cursor._set_compiled_result(compiled, outcome)
+
+
+# ``EXPLAIN <statement>`` (and SQLite's ``EXPLAIN QUERY PLAN``): the plan,
+# one line a row, in a column named as PostgreSQL names it
+_EXPLAIN = re.compile(r"\s*EXPLAIN(\s+QUERY\s+PLAN)?\s+", re.IGNORECASE)
+_PLAN_DESCRIPTION = (("QUERY PLAN", STRING, None, None, None, None, None),)
 
 
 def _keep_definition(element: Any, rt: Runtime) -> None:
