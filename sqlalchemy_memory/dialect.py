@@ -65,10 +65,9 @@ position, a construct not supported raises ``NotSupportedError`` quoting it.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import exc, types as sqltypes
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
@@ -414,8 +413,11 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         rt = Runtime(store, txn, translate_map(context.execution_options))
         if context._expanded_parameters:
             params_list = [_unexpand(compiled, context, params_list[0])]
-        with store.latch, _engine_faults(compiled):
-            outcome = planner.run_compiled(compiled, rt, params_list)
+        with store.latch:
+            try:  # not a context manager: this is the hot path
+                outcome = planner.run_compiled(compiled, rt, params_list)
+            except (LookupError, AttributeError, AssertionError) as err:
+                raise _engine_fault(compiled, err) from err
         cursor._set_compiled_result(compiled, outcome)
 
     def _execute_unplanned(self, cursor: Any, context: Any, params_list: Sequence[Any]) -> bool:
@@ -432,27 +434,24 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
         if context.isddl:
             txn = cursor.connection.txn
             rt = Runtime(txn.store, txn, translate_map(context.execution_options))
-            with txn.store.latch, _engine_faults(compiled):
-                planner.run_ddl(compiled.statement, rt)
+            with txn.store.latch:
+                try:
+                    planner.run_ddl(compiled.statement, rt)
+                except (LookupError, AttributeError, AssertionError) as err:
+                    raise _engine_fault(compiled, err) from err
             cursor._set_result(None, [], -1)
             return True
         return False
 
 
-@contextlib.contextmanager
-def _engine_faults(compiled: Any) -> Iterator[None]:
+def _engine_fault(compiled: Any, err: BaseException) -> Exception:
     """A Python error the engine did not mean to raise (a bug: IndexError,
-    KeyError, AttributeError, a failed assertion) becomes the DBAPI's
+    KeyError, AttributeError, a failed assertion) as the DBAPI's
     InternalError naming the statement, so SQLAlchemy wraps it as
     ``sqlalchemy.exc.InternalError`` like any database error."""
-    try:
-        yield
-    except (LookupError, AttributeError, AssertionError) as err:
-        statement = compiled.statement
-        what = type(statement).__name__ if statement is not None else "statement"
-        raise memory_dbapi.InternalError(
-            "the memory dialect failed on this %s: %s: %s" % (what, type(err).__name__, err)
-        ) from err
+    statement = compiled.statement
+    what = type(statement).__name__ if statement is not None else "statement"
+    return memory_dbapi.InternalError("the memory dialect failed on this %s: %s: %s" % (what, type(err).__name__, err))
 
 
 def _flag(url: Any, name: str) -> bool:
