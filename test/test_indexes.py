@@ -73,8 +73,9 @@ def _check(index: OrderedIndex, model: _Model, r: random.Random) -> None:
     n = len(want)
     assert index.count(index.start(), index.end()) == n
     flat = [(b, o) for b, blk in enumerate(index._keys) for o in range(len(blk))] + [index.end()]
-    assert index.first_value(False) == (vals[0] if vals else None)
-    assert index.first_value(True) == (vals[-1] if vals else None)
+    lead = vals if index.single else [v[0] for v in vals]  # first_value: the first column's
+    assert index.first_value(False) == (lead[0] if vals else None)
+    assert index.first_value(True) == (lead[-1] if vals else None)
     probes = set(vals[:: max(1, n // 10)]) | ({vals[0], vals[-1]} if vals else set())
     for v in probes:
         lo, hi = index.position(v, False), index.position(v, True)

@@ -34,9 +34,10 @@ BLOCK = 1000  # entries per block; a block splits at twice that
 
 
 class _Extreme:
-    """Sorts below every value (``BOTTOM``), above every value (``NULL``, a
-    NULL inside a composite value) or above those too (``TOP``): bounds for
-    a prefix of a composite value, or for "any key with this value"."""
+    """Sorts below every value (``BOTTOM``), above every value (``NAN``, a
+    float NaN inside a composite value, which compares with nothing; then
+    ``NULL``, a NULL inside one) or above those too (``TOP``): bounds for a
+    prefix of a composite value, or for "any key with this value"."""
 
     __slots__ = ("rank",)
 
@@ -66,12 +67,19 @@ class _Extreme:
         return self.rank
 
     def __repr__(self) -> str:
-        return {-1: "BOTTOM", 1: "NULL", 2: "TOP"}[self.rank]
+        return {-1: "BOTTOM", 1: "NAN", 2: "NULL", 3: "TOP"}[self.rank]
 
 
 BOTTOM = _Extreme(-1)
-NULL = _Extreme(1)
-TOP = _Extreme(2)
+NAN = _Extreme(1)
+NULL = _Extreme(2)
+TOP = _Extreme(3)
+
+
+def _composite(v: Tuple[Any, ...]) -> Tuple[Any, ...]:
+    """A composite value with its NULLs and NaNs replaced by the extremes
+    that sort them after every value, consistently."""
+    return tuple([NULL if x is None else NAN if x != x else x for x in v])
 
 
 class OrderedIndex:
@@ -85,11 +93,12 @@ class OrderedIndex:
         self.single = len(positions) == 1
         self.value_of: Callable[[Row], Any] = itemgetter(*positions)
         self.may_nan = may_nan and self.single
+        self.nan_prone = may_nan  # a composite value may hold a NaN
         self.ordered = True  # False once two values failed to compare
         # unique: value -> key, for constraint checks and FK lookups
         self.entries: Optional[Dict[Any, Any]] = {} if unique else None
         self.nulls: Dict[Any, None] = {}  # keys of rows with a NULL value (one column)
-        self.nullish = 0  # composite values holding a NULL
+        self.nullish = 0  # composite values holding a NULL or NaN
         self.nans: Dict[Any, None] = {}  # keys of rows whose value is NaN
         self._vals: List[List[Any]] = []
         self._keys: List[List[Any]] = []
@@ -119,8 +128,8 @@ class OrderedIndex:
             if self.may_nan and v != v:
                 self.nans[key] = None
                 return
-        elif None in v:
-            v = tuple([NULL if x is None else x for x in v])
+        elif None in v or (self.nan_prone and any([x != x for x in v])):
+            v = _composite(v)
             self.nullish += 1
             entries = None  # NULLs never clash
         if entries is not None:
@@ -139,8 +148,8 @@ class OrderedIndex:
             if self.may_nan and v != v:
                 self.nans.pop(key, None)
                 return
-        elif None in v:
-            v = tuple([NULL if x is None else x for x in v])
+        elif None in v or (self.nan_prone and any([x != x for x in v])):
+            v = _composite(v)
             self.nullish -= 1
             entries = None
         if entries is not None and entries.get(v) == key:
@@ -396,8 +405,10 @@ class OrderedIndex:
         return bool(keys)
 
     def first_value(self, reverse: bool) -> Any:
-        """The smallest (largest) non-NULL value, or None for no entry."""
+        """The smallest (largest) non-NULL value of the first column, or
+        None for no entry."""
         if not self._vals:
             return None
-        return self._vals[-1][-1] if reverse else self._vals[0][0]
+        value = self._vals[-1][-1] if reverse else self._vals[0][0]
+        return value if self.single else value[0]
 

@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import text
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql import operators as ops
 from sqlalchemy.sql.selectable import SelectState, _from_objects
 
@@ -259,8 +260,8 @@ class SelectPlan(QueryPlan):
         values = []
         for position, largest in self.minmax:
             index = td.ordered_index((position,))
-            if index is None or not index.settled() or index.nans:
-                return None
+            if index is None or not index.settled() or index.nans or index.nullish:
+                return None  # NaN and composite NULLs sort apart: the ends cannot say
             values.append(index.first_value(largest))
         if rt.trace is not None:
             rt.trace.append("%s: min/max from the ends of its indexes" % ref.name)
@@ -413,12 +414,20 @@ def _distinct(rows: Iterable[Row]) -> Iterator[Row]:
         yield r
 
 
-def _sort_key(key: Fn, descending: bool, nulls_first: bool, params: Any) -> Callable[[Row], Tuple[bool, Any]]:
+def _sort_key(key: Fn, descending: bool, nulls_first: bool, params: Any) -> Callable[[Row], Tuple[Any, ...]]:
     null_flag = nulls_first == descending  # flag value that puts NULLs where wanted
     null_key = (null_flag, 0)
     flag = not null_flag
+    if getattr(key, "may_nan", False):
+        nan_key = (flag, 1, 0)  # NaN after every number, as PostgreSQL sorts it
 
-    def sort_key(row: Row) -> Tuple[bool, Any]:
+        def nan_sort_key(row: Row) -> Tuple[Any, ...]:
+            v = key(row, params)
+            return null_key if v is None else nan_key if v != v else (flag, 0, v)
+
+        return nan_sort_key
+
+    def sort_key(row: Row) -> Tuple[Any, ...]:
         v = key(row, params)
         return null_key if v is None else (flag, v)
 
@@ -434,6 +443,11 @@ def _by_column(rows: List[Row], term: OrderTerm, k: Optional[int]) -> Optional[L
         return None
     present = [r for r in rows if r[pos] is not None]
     missing = [r for r in rows if r[pos] is None] if len(present) != len(rows) else []
+    nans: List[Row] = []
+    if getattr(key, "may_nan", False):  # NaN compares with nothing: sorted after every number
+        nans = [r for r in present if r[pos] != r[pos]]
+        if nans:
+            present = [r for r in present if r[pos] == r[pos]]
     getter = itemgetter(pos)
     try:
         if k is not None and not (nulls_first and len(missing) >= k):
@@ -443,6 +457,8 @@ def _by_column(rows: List[Row], term: OrderTerm, k: Optional[int]) -> Optional[L
             present.sort(key=getter, reverse=descending)
     except TypeError as err:
         raise DataError("cannot compare values in ORDER BY: %s" % err) from err
+    if nans:
+        present = nans + present if descending else present + nans
     out = missing + present if nulls_first else present + missing
     return out if k is None else out[:k]
 
@@ -775,7 +791,10 @@ def order_term(el: Any, scope: Scope) -> OrderTerm:
                 nulls_first = m.group(3).upper() == "FIRST"
     if nulls_first is None:
         nulls_first = not descending  # NULLs sort as the smallest value
-    return compile_expr(el, scope), descending, nulls_first
+    key = compile_expr(el, scope)
+    if isinstance(getattr(el, "type", None), (sqltypes.Float, sqltypes.Numeric)):  # values may be NaN
+        key.may_nan = True  # type: ignore[attr-defined]
+    return key, descending, nulls_first
 
 
 _TEXT_DIRECTION = re.compile(r"(?is)^\s*(.*?)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(FIRST|LAST))?\s*$")

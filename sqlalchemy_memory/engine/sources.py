@@ -23,7 +23,7 @@ from sqlalchemy.sql import visitors
 from . import nulls
 from .errors import NotSupportedError
 from .expr import Fn, Scope, compile_expr
-from .indexes import BOTTOM, NULL, TOP, OrderedIndex, Position
+from .indexes import BOTTOM, NAN, TOP, OrderedIndex, Position
 from .runtime import Runtime, TableRef
 
 Row = Tuple[Any, ...]
@@ -229,8 +229,8 @@ class Probe:
         else:
             low = (*prefix, lo, BOTTOM if lo_incl else TOP) if depth + 1 < n else (*prefix, lo)
         if hi is None:
-            # a NULL in the ranged column sorts last: stop before it
-            high: Tuple[Any, ...] = (*prefix, TOP if lo is None else NULL)
+            # a NaN, then a NULL, in the ranged column sorts last: stop before them
+            high: Tuple[Any, ...] = (*prefix, TOP if lo is None else NAN)
         else:
             high = (*prefix, hi, TOP if hi_incl else BOTTOM) if depth + 1 < n else (*prefix, hi)
         # a full-width bound compares equal to entries: say which side of them
@@ -522,8 +522,12 @@ def _term(c: Any, scope: Scope) -> Optional[Term]:
         if operator is ops.in_op:
             right = _strip(c.right)
             pos = _column_position(c.left, scope)
-            if pos is not None and right.__visit_name__ == "bindparam" and right.expanding:
+            if pos is None:
+                return None
+            if right.__visit_name__ == "bindparam" and right.expanding:
                 return pos, "in", (c,), c
+            if right.__visit_name__ in ("clauselist", "tuple") and all(_fixed(x, scope) for x in right.clauses):
+                return pos, "in", (c,), c  # IN ('a', 'b') as SQL text writes it
             return None
         if operator is ops.is_ and _strip(c.right).__visit_name__ == "null":
             pos = _column_position(c.left, scope)
@@ -538,8 +542,11 @@ def _term(c: Any, scope: Scope) -> Optional[Term]:
 
 
 def _in_values(c: Any, scope: Scope) -> Fn:
-    """The bound list of an expanding ``col IN (...)``."""
+    """The list of ``col IN (...)``: an expanding bind, or fixed elements."""
     right = _strip(c.right)
+    if right.__visit_name__ != "bindparam":
+        fns = [compile_expr(x, scope) for x in right.clauses]
+        return lambda row, params: [f(row, params) for f in fns]
     name = scope.bind_name(right)
     if name is None:
         values = list(right.effective_value or ())
@@ -649,6 +656,7 @@ def access_path(ref: TableRef, td: Any, conjuncts: List[Any], scope: Scope, rt: 
     candidates = [(index.positions, False, index.name) for index in td.indexes if index.kind != "primary key"]
     if pk:
         candidates.append((pk, True, "primary key"))
+    candidates.sort(key=lambda c: len(c[0]))  # on equal estimates the narrowest index wins
     seen = set()
     for positions, primary, name in candidates:
         if positions in seen or positions[0] not in terms:

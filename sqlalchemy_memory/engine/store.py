@@ -100,7 +100,7 @@ class TableData:
                     unique=True,
                     kind="unique constraint",
                 )
-        for idx in table.indexes:
+        for idx in sorted(table.indexes, key=lambda i: (len(i.expressions), str(i.name))):  # narrowest first: it wins ties
             names = [getattr(c, "name", None) for c in idx.expressions]
             if all(isinstance(n, str) and n in self.position for n in names):
                 self.add_index(
