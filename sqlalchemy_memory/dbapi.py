@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any, Callable, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from itertools import islice
+from typing import Any, Callable, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy.sql import sqltypes
 
@@ -232,6 +233,9 @@ class Cursor:
         self.lastrowid: Optional[int] = None
         self._rows: List[Tuple[Any, ...]] = []
         self._pos = 0
+        # rows still to read from the tables (a streamed query), after _rows
+        self._stream: Optional[Iterator[Tuple[Any, ...]]] = None
+        self._stream_error: Optional[BaseException] = None
 
     # -- results, filled by the engine ------------------------------------
     def _set_result(
@@ -242,6 +246,12 @@ class Cursor:
         lastrowid: Optional[int] = None,
     ) -> None:
         self.description = description
+        if self._stream is not None:
+            self._end_stream()
+        if rows.__class__ is not list:  # an iterator: read as fetched
+            self._stream = iter(rows)
+            self.connection.store.streams.add(self)
+            rows = []
         self._rows = rows
         self._pos = 0
         self.rowcount = rowcount
@@ -272,22 +282,76 @@ class Cursor:
         if pos < len(self._rows):
             self._pos = pos + 1
             return self._rows[pos]
+        if self._stream is not None or self._stream_error is not None:
+            got = self._read(1)
+            return got[0] if got else None
         return None
 
     def fetchmany(self, size: Optional[int] = None) -> Sequence[Tuple[Any, ...]]:
         pos = self._pos
-        end = pos + (self.arraysize if size is None else size)
-        rows = self._rows[pos:end]
+        n = self.arraysize if size is None else size
+        rows = self._rows[pos : pos + n]
         self._pos = pos + len(rows)
+        if len(rows) < n and (self._stream is not None or self._stream_error is not None):
+            rows += self._read(n - len(rows))
         return rows
 
     def fetchall(self) -> Sequence[Tuple[Any, ...]]:
         pos = self._pos
         rows = self._rows[pos:] if pos else self._rows
         self._pos = len(self._rows)
+        if self._stream is not None or self._stream_error is not None:
+            rows = rows + self._read(None)
         return rows
 
+    # -- streamed queries -----------------------------------------------------
+    def _read(self, n: Optional[int]) -> List[Tuple[Any, ...]]:
+        """Up to ``n`` (None: all) more rows of a streamed query, read
+        under the store's latch; an error raised reading them is the
+        DBAPI's, as it would have been at execute()."""
+        error = self._stream_error
+        if error is not None:
+            self._stream_error = None
+            raise error
+        stream = self._stream
+        assert stream is not None
+        with self.connection.store.latch:
+            try:
+                rows = list(stream) if n is None else list(islice(stream, n))
+            except (TypeError, ValueError, ArithmeticError) as err:
+                self._end_stream()
+                raise DataError("%s: %s" % (type(err).__name__, err)) from err
+            except (LookupError, AttributeError, AssertionError) as err:
+                self._end_stream()
+                raise InternalError("the memory dialect failed reading a result: %s: %s" % (type(err).__name__, err)) from err
+            if n is None or len(rows) < n:
+                self._end_stream()
+        return rows
+
+    def _drain(self) -> None:
+        """Read the rest now (the store is about to change); an error is
+        kept for the next fetch."""
+        stream = self._stream
+        if stream is None:
+            return
+        self._end_stream()
+        try:
+            rest = list(stream)
+        except Exception as err:
+            self._stream_error = err
+            rest = []
+        self._rows = self._rows[self._pos :] + rest
+        self._pos = 0
+
+    def _end_stream(self) -> None:
+        self._stream = None
+        self.connection.store.streams.discard(self)
+
     def close(self) -> None:
+        if self._stream is not None:
+            with self.connection.store.latch:  # drain_streams walks the set
+                self._end_stream()
+        self._stream_error = None
         self._rows = []
         self._pos = 0
 

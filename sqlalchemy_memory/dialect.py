@@ -415,10 +415,10 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
             params_list = [_unexpand(compiled, context, params_list[0])]
         with store.latch:
             try:  # not a context manager: this is the hot path
-                outcome = planner.run_compiled(compiled, rt, params_list)
+                outcome = planner.run_compiled(compiled, rt, params_list, stream=True)
             except (LookupError, AttributeError, AssertionError) as err:
                 raise _engine_fault(compiled, err) from err
-        cursor._set_compiled_result(compiled, outcome)
+            cursor._set_compiled_result(compiled, outcome)
 
     def _execute_unplanned(self, cursor: Any, context: Any, params_list: Sequence[Any]) -> bool:
         """SQL text and DDL, which have no cached plan; True when done."""

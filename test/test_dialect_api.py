@@ -185,7 +185,7 @@ class EngineFaultTest(fixtures.TestBase):
         as ``sqlalchemy.exc.InternalError`` naming the statement, not bare."""
         engine = create_engine("memory://")
 
-        def broken(compiled: Any, rt: Any, params_list: Any) -> Any:
+        def broken(compiled: Any, rt: Any, params_list: Any, stream: bool = False) -> Any:
             return ()[1]
 
         monkeypatch.setattr(planner, "run_compiled", broken)

@@ -50,18 +50,23 @@ def _build(compiled: Any, rt: Runtime) -> Any:
     if compiled.isinsert:
         plan = plan_insert(compiled, rt)
         plan.writes = True
+        plan.streams = False
     elif compiled.isupdate:
         plan = plan_update(compiled, rt)
         plan.writes = True
+        plan.streams = False
     elif compiled.isdelete:
         plan = plan_delete(compiled, rt)
         plan.writes = True
+        plan.streams = False
     else:
         stmt = compiled.compile_state.statement if compiled.compile_state is not None else compiled.statement
         if getattr(stmt, "__visit_name__", None) not in ("select", "compound_select"):
             raise unsupported(stmt, "statement")
         plan = plan_select(compiled, rt)
         plan.writes = False
+        orm = compiled.statement._propagate_attrs.get("compile_state_plugin") == "orm"
+        plan.streams = getattr(plan, "streams", False) and not orm  # the ORM fetches every row anyway
     if plan.returns_rows:
         plan.description = tuple(
             (rc[0], None, None, None, None, None, None) for rc in compiled._result_columns
@@ -90,11 +95,24 @@ def explain(compiled: Any, rt: Runtime, params: Any) -> List[str]:
     return lines
 
 
-def run_compiled(compiled: Any, rt: Runtime, params_list: Sequence[Any]) -> Outcome:
-    """Plan (cached) and run one statement atomically; hold ``store.latch``."""
+def run_compiled(compiled: Any, rt: Runtime, params_list: Sequence[Any], stream: bool = False) -> Outcome:
+    """Plan (cached) and run one statement atomically; hold ``store.latch``.
+    With ``stream``, a query that can yields its rows lazily (an iterator,
+    rowcount -1): the caller registers it in ``store.streams``."""
     txn = rt.txn
-    rt.store.runtime = rt
+    store = rt.store
+    store.runtime = rt
     plan = plan_for(compiled, rt)
+    if plan.writes and store.streams:
+        store.drain_streams()
+    if stream and plan.streams and not txn.serializable and len(params_list) == 1:
+        try:
+            rows = plan.stream_rows(rt, params_list[0])
+        except (TypeError, ValueError, ArithmeticError) as err:
+            raise DataError("%s: %s" % (type(err).__name__, err)) from err
+        if txn.autocommit:
+            txn.end()
+        return plan.description, rows, -1, None  # type: ignore[return-value]
     if plan.writes or txn.serializable:
         if not (txn.temp_tables and not txn.serializable and _temporary_target(plan.ref, rt)):
             txn.begin_write()
@@ -118,6 +136,8 @@ def run_compiled(compiled: Any, rt: Runtime, params_list: Sequence[Any]) -> Outc
 def run_ddl(element: Any, rt: Runtime) -> None:
     """Apply one DDL element atomically; hold ``store.latch``."""
     rt.store.runtime = rt
+    if rt.store.streams:
+        rt.store.drain_streams()
     if rt.txn.serializable or not _private_ddl(element, rt):
         rt.txn.begin_write()
     rt.txn.atomically(ddl.execute_ddl, element, rt)

@@ -182,6 +182,7 @@ class SelectPlan(QueryPlan):
         self.index_order: Optional[Tuple[TableAccess, Order]] = None
         self.minmax: Optional[List[Tuple[int, bool]]] = None  # (column position, max?)
         self.counting = False  # only count(*), over one table: counted in its index
+        self.streams = False  # rows can be read lazily, as a cursor fetches them
         self.subplans: List[Tuple[str, Any]] = []  # expression subqueries, for explain
 
     def select(self, rt: Runtime, params: Any) -> List[Row]:
@@ -237,6 +238,17 @@ class SelectPlan(QueryPlan):
                 rows = (r for r in rows if where(r, params))
             return next(iter(rows), None) is not None
         return bool(self.select(rt, params))
+
+    def stream_rows(self, rt: Runtime, params: Any) -> Iterator[Row]:
+        """The result rows, lazily (``streams``): a cursor's ``first()``
+        reads one row of a table, not all that match."""
+        assert isinstance(self.source, SourceNode)
+        rows = self.source.source.iter_rows(rt, params)
+        where = self.where
+        if where is not None:
+            rows = (r for r in rows if where(r, params))
+        getter = self.getter
+        return iter(rows) if getter is None else map(getter, rows)
 
     def _lazy_rows(self, rt: Runtime, params: Any) -> Iterator[Row]:
         """Rows for a plain LIMIT: read lazily, so reading stops at the
@@ -643,6 +655,16 @@ def _plan_shortcuts(plan: SelectPlan, stmt: Any, scope: Scope) -> None:
     if not isinstance(node, SourceNode) or plan.window is not None:
         return
     source = node.source
+    plan.streams = (
+        isinstance(source, TableAccess)
+        and plan.group_by is None
+        and not plan.order_by
+        and plan.limits is None
+        and not plan.distinct
+        and plan.exprs is None
+        and not plan.subplans
+        and not plan.private
+    )
     limits = plan.limits
     plain_limit = limits is not None and not limits.ties and not limits.percent
     if plan.group_by is None and not plan.order_by and plain_limit:

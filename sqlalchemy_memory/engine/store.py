@@ -345,6 +345,16 @@ class Store:
         self.waiters = 0  # transactions waiting in begin_write
         # the Runtime of the statement holding ``latch`` (sequences read it)
         self.runtime: Any = None
+        # cursors reading rows lazily from the live tables and indexes
+        # (``dbapi.Cursor``): each reads the rest into a list before any
+        # write, DDL or rollback changes what it walks
+        self.streams: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+    def drain_streams(self) -> None:
+        """Read every lazy cursor's remaining rows now: what changes next
+        must not show in a result already begun.  Hold ``latch``."""
+        for cursor in list(self.streams):
+            cursor._drain()
 
     def table(self, schema: Optional[str], name: str) -> TableData:
         td = self.tables.get((schema, name))

@@ -265,6 +265,8 @@ class Transaction:
 
     def undo_to(self, mark: int) -> None:
         undo = self.undo
+        if len(undo) > mark and self.store.streams:
+            self.store.drain_streams()
         while len(undo) > mark:
             td, key, old = undo.pop()
             if td is None:
