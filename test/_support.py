@@ -85,3 +85,20 @@ def unchanged(engine, table):
     before = snapshot(engine, table)
     yield
     assert snapshot(engine, table) == before
+
+
+class SideBySide:
+    """Mixin for test classes that run each statement on memory:// and on
+    sqlite:// holding the same rows (``cls.memory`` / ``cls.sqlite``, set up
+    with :func:`populated_engines`) and insist on the same answer."""
+
+    memory = sqlite = None
+
+    def both(self, stmt, **params):
+        """The rows of ``stmt`` as tuples, which both engines must agree on."""
+        results = []
+        for engine in (self.memory, self.sqlite):
+            with engine.connect() as conn:
+                results.append([tuple(r) for r in conn.execute(stmt, params)])
+        assert results[0] == results[1], stmt
+        return results[0]

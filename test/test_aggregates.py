@@ -3,31 +3,22 @@ checked against SQLite, which has the same semantics."""
 
 from __future__ import annotations
 
-from typing import Any, List
-
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, distinct, exc, func, over, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, distinct, exc, func, select
 from sqlalchemy.testing import fixtures
 
-from _support import populated_engines
+from _support import SideBySide, populated_engines
 
 metadata = MetaData()
 t = Table("t", metadata, Column("id", Integer, primary_key=True), Column("g", String(5)), Column("x", Integer))
 ROWS = [{"id": i, "g": "ab"[i % 2], "x": i if i % 3 else None} for i in range(10)]
 
 
-class AggregateFilterTest(fixtures.TestBase):
+class AggregateFilterTest(SideBySide, fixtures.TestBase):
     @classmethod
     def setup_test_class(cls) -> None:
         cls.memory, cls.sqlite = populated_engines(metadata, [(t, ROWS)])
 
-    def both(self, stmt: Any) -> List[Any]:
-        results = []
-        for engine in (self.memory, self.sqlite):
-            with engine.connect() as conn:
-                results.append([tuple(r) for r in conn.execute(stmt)])
-        assert results[0] == results[1], stmt
-        return results[0]
 
     def test_whole_table(self) -> None:
         got = self.both(select(func.count().filter(t.c.x > 3), func.count(t.c.id).filter(t.c.g == "a"), func.sum(t.c.x).filter(t.c.x < 5)))
