@@ -389,8 +389,21 @@ class MemoryDialect(MemoryReflection, default.DefaultDialect):
     def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
         if context is None or context.compiled is None:
             cursor.execute(statement, parameters)
+        elif parameters.__class__ is list:  # the one insertmanyvalues batch below
+            self._execute_compiled(cursor, context, parameters)
         else:
             self._execute_compiled(cursor, context, [parameters])
+
+    def _deliver_insertmanyvalues_batches(
+        self, connection: Any, cursor: Any, statement: str, parameters: Any, generic_setinputsizes: Any, context: Any
+    ) -> Any:
+        """When a user turns ``use_insertmanyvalues`` on, SQLAlchemy batches
+        as usual, but each batch runs as the executemany it stands for: its
+        parameter sets as given (the engine reads the compiled INSERT, not the
+        rewritten VALUES list or its renamed parameters)."""
+        batches = super()._deliver_insertmanyvalues_batches(connection, cursor, statement, parameters, generic_setinputsizes, context)
+        for batch in batches:
+            yield batch if batch.is_downgraded else batch._replace(replaced_parameters=list(batch.batch))
 
     def do_executemany(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
         if context is None or context.compiled is None:

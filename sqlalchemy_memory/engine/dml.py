@@ -14,7 +14,7 @@ import re
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy.sql import crud
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.selectable import _from_objects
 
 from . import constraints, nulls, types
@@ -22,7 +22,7 @@ from .errors import IntegrityError, NotSupportedError
 from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, cast_function, compile_expr, unsupported
 from .runtime import Runtime, TableRef, table_ref
 from .froms import plan_froms
-from .select import plan_query
+from .select import is_star, plan_query
 from .sources import Source, _access_path, _conjuncts
 from .store import MISSING, Row, TableData
 
@@ -154,6 +154,7 @@ class WritePlan:
     ref: TableRef
     names: Tuple[str, ...]
     returning: Optional[List[Fn]] = None
+    result_names: Optional[List[str]] = None  # RETURNING's column names, when it has ``*``
     private = False  # subqueries use private params keys: see _with_runtime
     layouts: List[Tuple[TableRef, Tuple[str, ...]]]
 
@@ -179,6 +180,8 @@ class WritePlan:
         """Record what the plan's subqueries depend on."""
         self.layouts = [(self.ref, self.names), *ctx.layouts]
         self.private = ctx._keys > 0
+        if self.returns_rows:
+            self.result_names = returning_names(ctx.compiled)
         return self
 
 
@@ -441,13 +444,20 @@ class MultiDeletePlan(_MultiTable, DeletePlan):
 # -- planning ------------------------------------------------------------------
 
 
+def dml_state(compiled: Any) -> Any:
+    """The INSERT / UPDATE / DELETE's compile state: the top-level one, or
+    the DML's inside ``select(A).from_statement(update(A).returning(A))``."""
+    return compiled.dml_compile_state or compiled.compile_state
+
+
 def _target(compiled: Any, rt: Runtime) -> Tuple[Any, Any, TableRef, TableData, Scope]:
-    state = compiled.compile_state
+    state = dml_state(compiled)
     stmt = state.statement
-    table = stmt.table
-    if table.__visit_name__ != "table":
+    table = stmt.table  # a table, or an alias of one (UPDATE users AS u ...)
+    base = table.element if table.__visit_name__ == "alias" else table
+    if base.__visit_name__ != "table":
         raise unsupported(table, "DML target must be a table")
-    ref = table_ref(table)
+    ref = table_ref(base)
     td = rt.table(ref)
     ctx = PlanContext(compiled, rt.store, rt)
     scope = Scope(compiled, [(table, td.position)], store=rt.store, ctx=ctx)
@@ -455,10 +465,38 @@ def _target(compiled: Any, rt: Runtime) -> Tuple[Any, Any, TableRef, TableData, 
 
 
 def _returning(compiled: Any, scope: Scope) -> Optional[List[Fn]]:
-    cols = compiled.effective_returning
+    """RETURNING as rendered: from the compile state's statement, which the
+    ORM may have narrowed (``effective_returning`` reads the ORM statement,
+    whose entity still lists a subclass's columns, say)."""
+    cols = compiled.implicit_returning
+    if not cols:
+        stmt = dml_state(compiled).statement
+        cols = [c for c in stmt._all_selected_columns if isinstance(c, ColumnElement) or is_star(c)]
     if not cols:
         return None
-    return [compile_expr(c, scope) for c in cols]
+    return [compile_expr(c, scope) for c in _expand_star(cols, compiled)]
+
+
+def _expand_star(columns: Sequence[Any], compiled: Any) -> List[Any]:
+    """``RETURNING *`` (``literal_column("*")``, ``text("*")``): every
+    column of the target table, in table order."""
+    if not any(is_star(c) for c in columns):
+        return list(columns)
+    table = dml_state(compiled).statement.table
+    return [t for c in columns for t in (table.columns if is_star(c) else (c,))]
+
+
+def returning_names(compiled: Any) -> Optional[List[str]]:
+    """The names of the RETURNING columns when they include ``*``, which
+    the compiled statement reports as one column; None otherwise."""
+    stars = [bool(rc.objects) and is_star(rc.objects[0]) for rc in compiled._result_columns]
+    if not any(stars):
+        return None
+    table = dml_state(compiled).statement.table
+    names: List[str] = []
+    for rc, star in zip(compiled._result_columns, stars):
+        names.extend([c.name for c in table.columns] if star else [rc.name])
+    return names
 
 
 def _is_literal(value: Any) -> bool:
@@ -505,8 +543,8 @@ def plan_insert(compiled: Any, rt: Runtime) -> InsertPlan:
                 by_name[c.name] = _crud_param(compiled, c.key)
             elif c in prefetch or (multi and bind_name in compiled.binds):
                 by_name[c.name] = _crud_param(compiled, bind_name if multi else c.key)
-            elif c.default is not None and (c.default.is_clause_element or c.default.is_sequence):
-                by_name[c.name] = _sql_default(c, row_scope)
+            elif c.default is not None and (c.default.is_clause_element or (c.default.is_sequence and not c.default.optional)):
+                by_name[c.name] = _sql_default(c, row_scope)  # an optional sequence: the key is generated, as SQLAlchemy compiles it here
         statement_sources.append(by_name)
     if td.generated is not None:
         for by_name in statement_sources:

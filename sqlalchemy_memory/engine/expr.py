@@ -21,11 +21,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from sqlalchemy.dialects.postgresql.operators import CONTAINED_BY as PG_CONTAINED_BY, CONTAINS as PG_CONTAINS, OVERLAP as PG_OVERLAP
 from sqlalchemy.dialects.postgresql.json import ASTEXT as PG_ASTEXT, JSONPATH_ASTEXT as PG_JSONPATH_ASTEXT
 from sqlalchemy import types as sqltypes
-from sqlalchemy.sql import operators as ops
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql import operators as ops, visitors
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.sqltypes import _AbstractInterval
 
-from . import nulls
+from . import custom, nulls
 from .functions import _MISSING as _JSON_MISSING, build_function, extract_function, json_document, json_scalar_text, json_step, json_walk, to_date, to_datetime, to_time, modulo as _modulo, promoting as _promoting, text as _text
 from .types import converter, storage_type
 from .errors import DataError, NotSupportedError, OperationalError, ProgrammingError
@@ -63,10 +63,21 @@ def compile_expr(element: Any, scope: Scope) -> Fn:
         found = scope.by_id.get(id(element))  # a compound select's output column
         if found is not None:
             return _item(found)
+    if runs_as_sql(element, scope):
+        return compile_expr(custom.translated(element, scope), scope)
     visit = _VISITORS.get(element.__visit_name__)
     if visit is None:
         raise unsupported(element)
     return visit(element, scope)
+
+
+def runs_as_sql(element: Any, scope: Scope) -> bool:
+    """Whether ``element`` is evaluated as the SQL the dialect compiles it
+    to (``custom.py``): a class with a user ``@compiles`` rendering, or a
+    construct from outside SQLAlchemy with no visitor here."""
+    if custom.is_custom(element, scope):
+        return True
+    return element.__visit_name__ not in _VISITORS and custom.foreign_construct(element)
 
 
 def _item(i: int) -> Fn:
@@ -82,12 +93,11 @@ def _const(value: Any) -> Fn:
 
 
 def _visit_textclause(el: Any, scope: Scope) -> Fn:
-    """A ``text()`` fragment inside a Core statement: parsed as SQL."""
-    if el._bindparams:
-        raise unsupported(el, "text() fragment with bound parameters")
-    from ..sqltext import expression  # the SQL-text path imports the engine
+    """A ``text()`` fragment inside a Core statement: parsed as SQL, its
+    ``:name`` binds read from the execution's parameters."""
+    from ..sqltext import text_fragment  # the SQL-text path imports the engine
 
-    return compile_expr(expression(el.text, scope), scope)
+    return compile_expr(text_fragment(el, scope), scope)
 
 
 def _visit_column(el: Any, scope: Scope) -> Fn:
@@ -104,6 +114,10 @@ def _visit_column(el: Any, scope: Scope) -> Fn:
 
             return compile_expr(expression(el.name, scope, el.type), scope)
         return lambda row, params: value
+    if getattr(el, "table", None) is None:  # column("x"): SQL resolves the name in the FROM
+        pos = scope.named(el.name)
+        if pos is not None:
+            return _item(pos)
     outer = scope.outer(el)
     if outer is not None:
         key, i = outer
@@ -180,9 +194,12 @@ def _visit_textual_label_reference(el: Any, scope: Scope) -> Fn:
     target = scope.labels.get(name)
     if target is None:
         target = _from_column_named(name, scope)
-    if target is None:
+    if target is not None:
+        return compile_expr(target, scope)
+    pos = scope.named(name)  # a FROM entry that lists no columns: table("t")
+    if pos is None:
         raise unsupported(el, "ORDER BY / GROUP BY name not in the select list")
-    return compile_expr(target, scope)
+    return _item(pos)
 
 
 def _from_column_named(name: str, scope: Scope) -> Any:
@@ -199,6 +216,31 @@ def _from_parts(from_: Any) -> List[Any]:
     if getattr(from_, "__visit_name__", None) == "join":
         return _from_parts(from_.left) + _from_parts(from_.right)
     return [from_]
+
+
+def _visit_override_binds(el: Any, scope: Scope) -> Fn:
+    """A cached criteria element with new bind values (``_OverrideBinds``,
+    ORM loader options): SQLAlchemy's compiler renders ``.element`` and
+    swaps the values into the statement's binds by key, so the execution's
+    params carry them; without a compiled statement the values are taken
+    from ``translate`` here."""
+    if scope.compiled is not None:
+        return compile_expr(el.element, scope)
+    translate = el.translate
+
+    def replace(element: Any, **kw: Any) -> Any:
+        if getattr(element, "__visit_name__", None) == "bindparam" and element.key in translate:
+            return element._with_value(translate[element.key], maintain_key=True, required=False)
+        return None
+
+    wrapped: ColumnElement[Any] = el.element
+    return compile_expr(visitors.replacement_traverse(wrapped, {}, replace), scope)
+
+
+def _visit_lambda_element(el: Any, scope: Scope) -> Fn:
+    """A lambda inside a statement: the element it resolved to, whose
+    bind parameters the compiled statement holds."""
+    return compile_expr(el._resolved, scope)
 
 
 def _visit_null(el: Any, scope: Scope) -> Fn:
@@ -1116,6 +1158,8 @@ _VISITORS: Dict[str, Callable[[Any, Scope], Fn]] = {
     "cast": _visit_cast,
     "function": _visit_function,
     "next_value": _visit_next_value,
+    "override_binds": _visit_override_binds,
+    "lambda_element": _visit_lambda_element,
     "extract": _visit_extract,
 }
 

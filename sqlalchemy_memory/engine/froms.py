@@ -250,9 +250,11 @@ def _derived_positions(from_: Any, target: Any, scope: Scope) -> Dict[str, int]:
     column once where ``.c`` repeats it): each ``.c`` column is placed where
     the column it proxies (through aliases of the subquery too) is in that
     select, else by its label name."""
-    from .select import _recorded_state  # select.py imports this module
+    from .select import _recorded_state, textual_query  # select.py imports this module
 
     inner = target.element if target.__visit_name__ in ("alias", "subquery", "cte") else target
+    if inner.__visit_name__ == "textual_select":
+        return _textual_positions(from_, textual_query(inner, scope.ctx))
     recorded = _recorded_state(inner, scope.ctx.compiled) if inner.__visit_name__ == "select" else None
     if recorded is None or recorded[0].statement is inner:
         return _column_positions(from_)
@@ -274,6 +276,22 @@ def _derived_positions(from_: Any, target: Any, scope: Scope) -> Dict[str, int]:
             found = by_name.get(c.name)
         if found is not None:
             positions.setdefault(c.name, found)
+    return positions
+
+
+def _textual_positions(from_: Any, query: Any) -> Dict[str, int]:
+    """Column positions of ``text(...).columns(...)`` as a derived table:
+    each ``.c`` column is the output of its SQL of that name (exactly, else
+    ignoring case), as a database resolves ``anon_1.id``; a name its SQL
+    does not produce is left out (the column is then not in the FROM)."""
+    outputs = [c.name for c in query._all_selected_columns]
+    positions: Dict[str, int] = {}
+    for c in from_.c:
+        hits = [i for i, name in enumerate(outputs) if name == c.name]
+        if not hits:
+            hits = [i for i, name in enumerate(outputs) if name.lower() == c.name.lower()]
+        if hits:
+            positions.setdefault(c.name, hits[0])
     return positions
 
 

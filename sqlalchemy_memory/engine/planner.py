@@ -61,16 +61,19 @@ def _build(compiled: Any, rt: Runtime) -> Any:
         plan.streams = False
     else:
         stmt = compiled.compile_state.statement if compiled.compile_state is not None else compiled.statement
-        if getattr(stmt, "__visit_name__", None) not in ("select", "compound_select"):
+        if getattr(stmt, "__visit_name__", None) not in ("select", "compound_select", "textual_select"):
             raise unsupported(stmt, "statement")
         plan = plan_select(compiled, rt)
         plan.writes = False
         orm = compiled.statement._propagate_attrs.get("compile_state_plugin") == "orm"
         plan.streams = getattr(plan, "streams", False) and not orm  # the ORM fetches every row anyway
     if plan.returns_rows:
-        plan.description = tuple(
-            (rc[0], None, None, None, None, None, None) for rc in compiled._result_columns
-        )
+        # the names the plan's rows have when the compiled statement cannot
+        # tell them (``*``, the SQL of ``text().columns()``)
+        names = getattr(plan, "result_names", None)
+        if names is None:
+            names = [rc[0] for rc in compiled._result_columns]
+        plan.description = tuple((name, None, None, None, None, None, None) for name in names)
     else:
         plan.description = None
     return plan

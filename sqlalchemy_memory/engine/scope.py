@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy.sql.elements import ColumnElement
 
-from .errors import NotSupportedError
+from .errors import NotSupportedError, ProgrammingError
 
 RUNTIME_KEY = "\x00runtime"
 
@@ -39,6 +39,8 @@ class PlanContext:
         self._keys = 0
         # recursive CTEs being planned: id(CTE) -> (params key, width)
         self.working: Dict[int, Tuple[str, int]] = {}
+        # id(TextualSelect) -> (it, the Core query its SQL means), see select.textual_query
+        self.textual: Dict[int, Tuple[Any, Any]] = {}
 
     def private_key(self, what: str) -> str:
         """A params key no bind name can take (they never hold NUL); unique
@@ -83,6 +85,8 @@ class Scope:
         self.asfrom_froms: Any = frozenset()
         self.owner: Optional[Scope] = None  # the scope a helper scope stands in for
         self.subplans: List[Tuple[str, Any]] = []  # (label, plan) of expression subqueries, for explain
+        # id(custom construct) -> (construct, the Core element its SQL translates to): see custom.py
+        self.translated: Dict[int, Tuple[Any, Any]] = {}
 
     def find(self, column: ColumnElement[Any]) -> Optional[int]:
         """The position of ``column`` in this scope's rows, or None (also
@@ -127,6 +131,26 @@ class Scope:
                 found = positions.get(corresponding.name)
                 if found is not None:
                     return found
+        return None
+
+    def named(self, name: str) -> Optional[int]:
+        """The position of the FROM column a bare SQL name means (a
+        tableless ``column("x")``, ``order_by("x")`` over ``table("t")``,
+        which lists no columns): found in the stored layouts, exactly, else
+        ignoring case; None when no FROM entry has it.  A name two FROM
+        entries have is ambiguous, as in SQL."""
+        for exact in (True, False):
+            folded = name.lower()
+            found = {
+                pos
+                for _, positions in self.sources
+                for key, pos in positions.items()
+                if (key == name if exact else key.lower() == folded)
+            }
+            if len(found) > 1:
+                raise ProgrammingError("ambiguous column name: %s" % name)
+            if found:
+                return found.pop()
         return None
 
     def position(self, column: ColumnElement[Any]) -> int:

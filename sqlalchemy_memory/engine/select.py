@@ -22,9 +22,9 @@ from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql import operators as ops
 from sqlalchemy.sql.selectable import SelectState, _from_objects
 
-from . import nulls
+from . import custom, nulls
 from .errors import DataError, NotSupportedError
-from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, compile_expr, unsupported
+from .expr import RUNTIME_KEY, Fn, PlanContext, Scope, compile_expr, runs_as_sql, unsupported
 from .functions import total
 from .froms import plan_froms
 from .joins import Node, SourceNode
@@ -135,6 +135,7 @@ class QueryPlan:
 
     returns_rows = True
     private = False
+    result_names: Optional[List[str]] = None  # column names, when the compiled statement's differ
 
     def run(self, rt: Runtime, params_list: Sequence[Any]) -> Tuple[List[Row], int, None]:
         params = params_list[0]
@@ -533,7 +534,22 @@ def plan_select(compiled: Any, rt: Runtime) -> Any:
     plan = plan_query(stmt, None, False, ctx, state)
     plan.layouts = ctx.layouts
     plan.private = ctx._keys > 0
+    if stmt.__visit_name__ == "textual_select":  # the cursor reports the names its SQL gives
+        plan.result_names = [c.name for c in textual_query(stmt, ctx)._all_selected_columns]
     return plan
+
+
+def textual_query(element: Any, ctx: PlanContext) -> Any:
+    """The Core query the SQL of a ``TextualSelect`` means (translated by
+    ``sqltext``), once per plan: ``text("SELECT ...").columns(...)`` runs as
+    that query, as a statement, a subquery or a CTE alike."""
+    found = ctx.textual.get(id(element))
+    if found is None or found[0] is not element:
+        from ..sqltext import textual_query as translate  # the SQL-text path imports the engine
+
+        txn = ctx.rt.txn if ctx.rt is not None else None
+        found = ctx.textual[id(element)] = (element, translate(element, ctx.store, txn))
+    return found[1]
 
 
 def plan_query(element: Any, enclosing: Optional[Scope], asfrom: bool, ctx: Optional[PlanContext] = None, state: Any = None) -> Any:
@@ -554,6 +570,8 @@ def plan_query(element: Any, enclosing: Optional[Scope], asfrom: bool, ctx: Opti
             break
     if name == "select":
         return _plan_select(element, enclosing, asfrom, ctx, state)
+    if name == "textual_select":
+        return plan_query(textual_query(element, ctx), enclosing, asfrom, ctx)
     if name == "values":
         return ValuesPlan(element, Scope(ctx.compiled, store=ctx.store, ctx=ctx))
     if name in ("compound_select", "cte"):
@@ -613,6 +631,7 @@ def _plan_select(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanC
 
     plan = SelectPlan()
     columns = [c for _, _, _, c, _ in stmt._generate_columns_plus_names(True)]
+    distinct_column = _standalone_distinct(columns)
     for c in columns:
         if c.__visit_name__ == "label":
             scope.labels[c.name] = c.element
@@ -622,7 +641,7 @@ def _plan_select(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanC
     if conjuncts:
         plan.where = nulls.filter_and([compile_expr(c, scope) for c in conjuncts])
 
-    aggregates = _find_aggregates([*columns, *stmt._having_criteria, *stmt._order_by_clauses])
+    aggregates = _find_aggregates([*columns, *stmt._having_criteria, *stmt._order_by_clauses], scope)
     if aggregates or stmt._group_by_clauses:
         plan.group_by = [compile_expr(g, scope) for g in stmt._group_by_clauses]
         for i, agg in enumerate(aggregates):
@@ -637,7 +656,7 @@ def _plan_select(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanC
     plan.order_by = [order_term(o, scope) for o in stmt._order_by_clauses]
     _plan_projection(plan, columns, scope)
     plan.width = plan.source_width if plan.project_note == "*" else len(columns)
-    plan.distinct = bool(stmt._distinct)
+    plan.distinct = bool(stmt._distinct) or distinct_column
     plan.limits = plan_limits(stmt, scope)
     if plan.limits is not None and plan.limits.ties and not plan.order_by:
         plan.limits.ties = False  # WITH TIES without ORDER BY: every row ties; SQL says plain FETCH
@@ -645,6 +664,21 @@ def _plan_select(stmt: Any, enclosing: Optional[Scope], asfrom: bool, ctx: PlanC
     plan.subplans = scope.subplans
     _plan_shortcuts(plan, stmt, scope)
     return plan
+
+
+def _standalone_distinct(columns: List[Any]) -> bool:
+    """``select(distinct(x), y)`` renders ``SELECT DISTINCT x, y``, a
+    DISTINCT select: the first column's unary DISTINCT is replaced by its
+    operand (in place; a label keeps its name) and True returned."""
+    if not columns:
+        return False
+    first = columns[0]
+    inner = first.element if first.__visit_name__ == "label" else first
+    if inner.__visit_name__ != "unary" or inner.operator is not ops.distinct_op:
+        return False
+    operand = inner.element
+    columns[0] = operand.label(first.name) if first.__visit_name__ == "label" else operand
+    return True
 
 
 def _plan_shortcuts(plan: SelectPlan, stmt: Any, scope: Scope) -> None:
@@ -735,10 +769,11 @@ def walk_expression(element: Any) -> Iterator[Any]:
             stack.append(child)
 
 
-def _find_aggregates(elements: Iterable[Any]) -> List[Any]:
+def _find_aggregates(elements: Iterable[Any], scope: Scope) -> List[Any]:
     """Aggregate calls, not counting a window's own function (``sum(x) OVER
     ...`` is computed by the window step; aggregates in its arguments,
-    PARTITION BY or ORDER BY are still the group's)."""
+    PARTITION BY or ORDER BY are still the group's).  A custom construct
+    (``custom.py``) is searched as the SQL it compiles to."""
     found: List[Any] = []
     seen = set()
     windowed = set()
@@ -746,6 +781,9 @@ def _find_aggregates(elements: Iterable[Any]) -> List[Any]:
     while stack:
         el = stack.pop()
         name = el.__visit_name__
+        if runs_as_sql(el, scope):
+            stack.append(custom.translated(el, scope))
+            continue
         if name == "over":
             windowed.add(id(el.element))
             if el.element.__visit_name__ == "funcfilter":
@@ -773,7 +811,7 @@ def _aggregate(el: Any, scope: Scope) -> Aggregate:
         el = el.func
     args = list(el.clauses)
     name = el.name.lower()
-    if name == "count" and (not args or _is_star(args[0])):
+    if name == "count" and (not args or is_star(args[0])):
         return Aggregate("count", None, False, where=where)
     first = args[0]
     distinct = False
@@ -783,7 +821,8 @@ def _aggregate(el: Any, scope: Scope) -> Aggregate:
     return Aggregate(name, compile_expr(first, scope), distinct, [compile_expr(a, scope) for a in args[1:]], where)
 
 
-def _is_star(el: Any) -> bool:
+def is_star(el: Any) -> bool:
+    """``*`` as a column: ``text("*")`` or ``literal_column("*")``."""
     if el.__visit_name__ == "textclause":  # select(text("*"))
         return el.text.strip() == "*" and not el._bindparams
     return el.__visit_name__ == "column" and getattr(el, "is_literal", False) and el.name == "*"
@@ -823,10 +862,11 @@ _TEXT_DIRECTION = re.compile(r"(?is)^\s*(.*?)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(FI
 
 
 def _plan_projection(plan: SelectPlan, columns: List[Any], scope: Scope) -> None:
-    if any(_is_star(c) for c in columns):
+    if any(is_star(c) for c in columns):
         if len(columns) > 1 or plan.group_by is not None:
             raise NotSupportedError("SELECT * mixed with other columns is not supported by the memory dialect")
         plan.project_note = "*"
+        plan.result_names = _source_names(scope, plan.source_width)
         return  # the source rows
     positions: List[int] = []
     for c in columns:
@@ -849,3 +889,13 @@ def _plan_projection(plan: SelectPlan, columns: List[Any], scope: Scope) -> None
         return
     plan.exprs = [compile_expr(c, scope) for c in columns]
     plan.project_note = "%d expression(s)" % len(columns)
+
+
+def _source_names(scope: Scope, width: int) -> List[str]:
+    """The column names of the FROM rows, in row order: what ``*`` reports."""
+    names: List[Optional[str]] = [None] * width
+    for _, positions in scope.sources:  # tables and derived tables first, join aliases after
+        for name, pos in positions.items():
+            if pos < width and names[pos] is None:
+                names[pos] = name
+    return [name or "?column?" for name in names]

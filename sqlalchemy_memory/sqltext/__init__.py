@@ -9,7 +9,11 @@ semantics.  Entry points:
 
 - :func:`execute` runs a statement on a DBAPI cursor (``dbapi.Cursor``);
 - :func:`expression` turns a SQL fragment into a ``ColumnElement`` for the
-  evaluator (``literal_column("x + 1")``, tableless ``column("x")``).
+  evaluator (``literal_column("x + 1")``, tableless ``column("x")``);
+- :func:`text_fragment` does so for a ``text()`` fragment, whose ``:name``
+  binds are its own bind parameters;
+- :func:`textual_query` turns the SQL of ``text().columns()`` (a
+  ``TextualSelect``) into the Core query the planner runs in its place.
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
+from sqlglot import exp
 
 from .exprs import ExprBuilder, Params
 from .names import Catalog, names_for_scope
-from .parse import parse_expression
+from .parse import Prepared, parse_expression, prepare_text, unsupported
 from .run import execute
 from .statements import StatementBuilder
 
-__all__ = ["execute", "expression"]
+__all__ = ["execute", "expression", "text_fragment", "textual_query"]
 
 
 def expression(sql: str, scope: Any, type_: Any = None) -> ColumnElement[Any]:
@@ -46,8 +51,36 @@ def expression(sql: str, scope: Any, type_: Any = None) -> ColumnElement[Any]:
     whose values the statement's parameters do not carry), and
     ``OperationalError`` for an unknown column.
     """
-    tree = parse_expression(sql)
-    params = Params(allow_binds=False, unique_literals=True)
+    return _build_expression(parse_expression(sql), Params(allow_binds=False, unique_literals=True), scope, type_)
+
+
+def text_fragment(clause: Any, scope: Any) -> ColumnElement[Any]:
+    """The SQLAlchemy element for a ``text()`` fragment inside a Core
+    statement (``where(text("age > :x"))``), resolved in ``scope`` as
+    :func:`expression` resolves names.  Its ``:name`` placeholders become
+    the clause's own ``BindParameter`` objects, which the enclosing compiled
+    statement names, so their values come from the execution's parameters."""
+    prepared = prepare_text(clause.text, False)
+    return _build_expression(prepared.tree, _text_params(clause, prepared), scope, None)
+
+
+def textual_query(element: Any, store: Any, txn: Any = None) -> Any:
+    """The Core ``Select`` (or compound select) the SQL of ``element``, a
+    ``TextualSelect`` (``text("SELECT ...").columns(...)``), means, built on
+    the tables ``txn`` may see.  Its placeholders are the text clause's
+    bind parameters, as in :func:`text_fragment`."""
+    clause = element.element
+    prepared = prepare_text(clause.text, True)
+    if not isinstance(prepared.tree, (exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery)):
+        raise unsupported(prepared.tree, "statement in text().columns()")
+    return StatementBuilder(Catalog(store, txn), _text_params(clause, prepared)).query(prepared.tree)
+
+
+def _text_params(clause: Any, prepared: Prepared) -> Params:
+    return Params(prepared.renamed, unique_literals=True, binds=clause._bindparams)
+
+
+def _build_expression(tree: Any, params: Params, scope: Any, type_: Any) -> ColumnElement[Any]:
     store = getattr(scope, "store", None)
     subquery = StatementBuilder(Catalog(store), params).subquery if store is not None else None
     builder = ExprBuilder(params, subquery=subquery)

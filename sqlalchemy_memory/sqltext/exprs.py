@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import decimal
 import re
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
 import sqlalchemy as sa
 from sqlalchemy import types as sqltypes
@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import BinaryExpression, ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlglot import exp
 
+from ..engine.errors import ProgrammingError
 from .names import Names
 from .parse import unsupported
 from .types import to_type
@@ -33,10 +34,18 @@ class Params:
     """Bind parameters met while translating one statement."""
 
     def __init__(
-        self, renamed: Optional[Dict[str, Any]] = None, allow_binds: bool = True, unique_literals: bool = False
+        self,
+        renamed: Optional[Dict[str, Any]] = None,
+        allow_binds: bool = True,
+        unique_literals: bool = False,
+        binds: Optional[Mapping[str, Any]] = None,
     ) -> None:
         self.renamed = renamed or {}  # placeholder in the rewritten SQL -> user's name / position
         self.allow_binds = allow_binds
+        # SQL of a ``text()`` inside a Core statement: its placeholders are
+        # the clause's own bind parameters (by name), whose values the
+        # statement's parameters carry
+        self.binds = binds
         # literals of an element that outlives its statement (a view's
         # select, a fragment planned inside a Core statement) get anonymous
         # names: a named ``_lit_1`` would read the enclosing statement's
@@ -49,6 +58,11 @@ class Params:
         if not name or not self.allow_binds:
             raise unsupported(node, "placeholder here")
         original = self.renamed.get(name, name)
+        if self.binds is not None:
+            bind = self.binds.get(original)
+            if bind is None:
+                raise ProgrammingError("text() has no bound parameter named %r" % (original,))
+            return bind
         if isinstance(original, int):
             original = "_pos_%d" % original
         self.names.add(original)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+import sqlalchemy as sa
 from sqlglot import exp
 
 from ..engine.errors import OperationalError, ProgrammingError
@@ -179,11 +180,22 @@ def names_for_scope(scope: Any) -> Names:
     table by table), then its labels, then the enclosing scope's."""
     parent = getattr(scope, "parent", None)
     names = Names(names_for_scope(parent) if parent is not None else None)
-    for from_, _ in getattr(scope, "sources", ()):
+    for from_, positions in getattr(scope, "sources", ()):
         for part in _flatten(from_):
+            if part is from_ and not len(getattr(part, "c", ())) and positions:
+                part = _StoredColumns(part, positions)  # table("t"): its stored columns
             names.add(getattr(part, "name", None), part)
     names.aliases.update(getattr(scope, "labels", None) or {})
     return names
+
+
+class _StoredColumns:
+    """A FROM entry that lists no columns (``table("t")``) seen with the
+    columns of its stored layout, each a column of that entry."""
+
+    def __init__(self, from_: Any, positions: Dict[str, int]) -> None:
+        self.name = getattr(from_, "name", None)
+        self.c: List[Any] = [sa.column(name, _selectable=from_) for name in sorted(positions, key=positions.__getitem__)]
 
 
 def _flatten(from_: Any) -> List[Any]:

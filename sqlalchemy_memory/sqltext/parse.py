@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Tuple
 
 import sqlglot
+from sqlalchemy.sql import compiler as sa_compiler
+from sqlalchemy.sql.elements import TextClause
 from sqlglot import errors as sqlglot_errors
 from sqlglot import exp
 
@@ -134,6 +136,38 @@ def prepare(sql: str) -> Prepared:
     """
     if "?" not in sql and ":" not in sql:
         return Prepared(parse_statement(sql), {}, 0)
+    out, renamed, positional = _renamed_placeholders(sql)
+    return Prepared(parse_statement(out), renamed, positional)
+
+
+# how ``text()`` finds its ``:name`` binds, and ``\:name``, a colon that is
+# not one, as SQLAlchemy's compiler renders it
+_TEXT_BIND = TextClause._bind_params_regex
+_ESCAPED_COLON = sa_compiler.BIND_PARAMS_ESC
+
+
+@functools.lru_cache(maxsize=1024)
+def prepare_text(sql: str, statement: bool) -> Prepared:
+    """Parse the SQL of a ``text()`` construct met inside a Core statement
+    (a fragment, or with ``statement`` the query of ``text().columns()``),
+    its ``:name`` binds renamed ``_pN``.  Binds are found as SQLAlchemy's
+    compiler finds them, so ``renamed`` maps each to the name of one of the
+    clause's own bind parameters."""
+    renamed: dict = {}
+
+    def rename(m: "re.Match[str]") -> str:
+        safe = "_p%d" % (len(renamed) + 1)
+        renamed[safe] = m.group(1)
+        return ":" + safe
+
+    out = _ESCAPED_COLON.sub(lambda m: m.group(1), _TEXT_BIND.sub(rename, sql))
+    tree = parse_statement(out) if statement else parse_expression(out)
+    return Prepared(tree, renamed, 0)
+
+
+def _renamed_placeholders(sql: str) -> Tuple[str, dict, int]:
+    """``sql`` with its ``?`` and ``:name`` placeholders renamed ``:_pN``:
+    ``(sql, {_pN: name or 1-based position}, number of ?)``."""
     try:
         tokens = sqlglot.tokenize(sql)
     except sqlglot_errors.TokenError as err:
@@ -153,11 +187,9 @@ def prepare(sql: str) -> Prepared:
                 safe = "_p%d" % (len(renamed) + 1)
                 renamed[safe] = nxt.text
                 edits.append((tok.start, nxt.end, ":" + safe))
-    if not edits:
-        return Prepared(parse_statement(sql), {}, 0)
     if positional and positional != len(edits):
         raise ProgrammingError("SQL text mixes ? and :name placeholders")
     out = sql
     for start, end, text in reversed(edits):
         out = out[:start] + text + out[end + 1 :]
-    return Prepared(parse_statement(out), renamed, positional)
+    return out, renamed, positional
